@@ -1,0 +1,95 @@
+"""Ops UI of the kernel: outbound jobs (with attempts, retry now, cancel), raw payloads, schedule runs."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html
+
+from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
+from integration_server.outbox import runner
+
+
+class JobAttemptInline(admin.TabularInline):
+    model = JobAttempt
+    extra = 0
+    can_delete = False
+    fields = ("number", "started_at", "duration_ms", "outcome", "error")
+    readonly_fields = fields
+    ordering = ("-number",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundJob)
+class OutboundJobAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "group_key", "state", "attempts", "retries_used", "next_attempt_at",
+                    "short_error", "created_at")
+    list_filter = ("state", "kind")
+    search_fields = ("=id", "dedupe_key", "group_key", "last_error")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    inlines = [JobAttemptInline]
+    actions = ["retry_now", "cancel"]
+    readonly_fields = [f.name for f in OutboundJob._meta.fields]
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request, queryset):
+        count = runner.retry_now(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} job(s) queued to run now.", messages.SUCCESS)
+
+    @admin.action(description="Cancel (pending jobs only)")
+    def cancel(self, request, queryset):
+        count = runner.cancel(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} job(s) cancelled.", messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        summary = (
+            OutboundJob.objects.values("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
+        )
+        return super().changelist_view(request, extra_context={**(extra_context or {}), "summary": summary})
+
+
+@admin.register(RawPayload)
+class RawPayloadAdmin(admin.ModelAdmin):
+    """Bodies are encrypted and may hold personal data: the admin shows their size, never their content."""
+
+    list_display = ("id", "source", "kind", "external_id", "state", "received_at")
+    list_filter = ("source", "state", "kind")
+    search_fields = ("external_id", "delivery_id")
+    date_hierarchy = "received_at"
+    fields = ("source", "kind", "delivery_id", "external_id", "received_at", "state", "processed_at", "error",
+              "body_size")
+    readonly_fields = fields
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("body")
+
+    @admin.display(description="body")
+    def body_size(self, obj):
+        return format_html("<i>{} encrypted bytes stored</i>", len(RawPayload.objects.filter(pk=obj.pk)
+                                                                   .values_list("body", flat=True)[0] or b""))
+
+
+@admin.register(ScheduleRun)
+class ScheduleRunAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_started_at", "last_success_at", "last_error")
+    readonly_fields = ("name", "last_started_at", "last_success_at", "last_error")
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "beat_at")

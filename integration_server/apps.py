@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class KernelConfig(AppConfig):
+    name = "integration_server"
+    verbose_name = "Service kernel (jobs, payloads, health)"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from integration_server import checks  # noqa: F401 - registers the system checks
+        from integration_server import signals
+        from integration_server.schedules import register_schedule
+
+        register_schedule("outbox-sweep", "integration_server.outbox.tasks.sweep", minutes=1)
+        register_schedule("purge-raw-payloads", "integration_server.tasks.purge_raw_payloads_task", cron="17 3 * * *")
+        signals.connect()
+        post_migrate.connect(_ensure_schedules_after_migrate, sender=self)
+
+
+def _ensure_schedules_after_migrate(sender, **kwargs):
+    from integration_server.schedules import ensure_schedules
+
+    ensure_schedules()

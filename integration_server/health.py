@@ -1,0 +1,55 @@
+"""Service health: database, worker heartbeat, due-job backlog, last successful run of each schedule."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Count, Min
+from django.http import JsonResponse
+from django.utils import timezone
+
+from integration_server.models import OutboundJob, ScheduleRun, WorkerHeartbeat
+
+
+def collect_health() -> dict:
+    now = timezone.now()
+    report: dict = {"status": "ok", "time": now.isoformat(), "problems": []}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = "ok"
+    except DatabaseError as exc:
+        report.update(status="fail", database=f"error: {type(exc).__name__}")
+        report["problems"].append("database unreachable")
+        return report
+
+    beat = WorkerHeartbeat.objects.filter(name="worker").values_list("beat_at", flat=True).first()
+    age = None if beat is None else round((now - beat).total_seconds(), 1)
+    report["worker_heartbeat_age_s"] = age
+    if age is None or age > settings.HEALTH_MAX_HEARTBEAT_AGE_SECONDS:
+        report["problems"].append("no live worker (heartbeat missing or stale)")
+
+    due = OutboundJob.objects.filter(state=OutboundJob.State.PENDING, next_attempt_at__lte=now).aggregate(
+        count=Count("id"), oldest=Min("next_attempt_at")
+    )
+    oldest_age = None if due["oldest"] is None else round((now - due["oldest"]).total_seconds(), 1)
+    report["due_jobs"] = due["count"]
+    report["oldest_due_job_age_s"] = oldest_age
+    if oldest_age is not None and oldest_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
+        report["problems"].append("due jobs are waiting too long")
+    report["failed_jobs"] = OutboundJob.objects.filter(state=OutboundJob.State.FAILED).count()
+    report["schedules"] = {
+        run.name: {
+            "last_success_at": run.last_success_at.isoformat() if run.last_success_at else None,
+            "last_error": run.last_error[:200] or None,
+        }
+        for run in ScheduleRun.objects.order_by("name")
+    }
+    if report["problems"]:
+        report["status"] = "fail"
+    return report
+
+
+def healthz(request):
+    report = collect_health()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

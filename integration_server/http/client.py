@@ -1,0 +1,149 @@
+"""The HTTP client base every vendor client uses: one session, timeouts, pacing per account, typed errors,
+and one JSON log event per call (method, host, path, status, duration; never a secret, a query or a body)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+from integration_server.http import pacing
+from integration_server.http.errors import (
+    AuthenticationError,
+    PermanentError,
+    RetryableError,
+    ThrottledError,
+)
+
+log = logging.getLogger("integration_server.http")
+
+
+class ApiClient:
+    """Subclass per vendor: set ``vendor``, override ``auth_headers`` and, where the vendor signals throttling
+    its own way, ``throttle_wait`` / ``raise_for_body``."""
+
+    vendor = "http"
+    default_throttle_wait = 1.0
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        rate_key: str | None = None,
+        per_minute: float | None = None,
+        burst: int = 1,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] | None = None,
+    ):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.rate_key = rate_key
+        self.per_minute = per_minute
+        self.burst = burst
+        self.timeout = timeout or (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
+        self.session = session or self._new_session()
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    # --- hooks for vendor clients ---------------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def throttle_wait(self, response: requests.Response) -> float:
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            try:
+                return float(retry_after)
+            except ValueError:
+                pass
+        return self.default_throttle_wait
+
+    def raise_for_body(self, response: requests.Response) -> None:
+        """Vendors that answer 200 with an error in the body raise here."""
+
+    def on_authentication_failed(self) -> None:
+        """Called on 401 before raising; OAuth clients drop their cached token here."""
+
+    # --- the call ---------------------------------------------------------------------------------------
+    def url_for(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return urljoin(self.base_url, path.lstrip("/"))
+
+    def request(
+        self, method: str, path: str, *, expected: tuple[int, ...] = (), **kwargs
+    ) -> requests.Response:
+        url = self.url_for(path)
+        headers = {"Accept": "application/json", **self.auth_headers(), **kwargs.pop("headers", {})}
+        waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst)
+        started = time.monotonic()
+        parts = urlsplit(url)
+        event = {"vendor": self.vendor, "method": method, "host": parts.hostname, "path": parts.path}
+        try:
+            response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            log.warning("http.call", extra={**event, "status": None, "error": "timeout", **_ms(started)})
+            raise RetryableError(f"{method} {parts.path} timed out", vendor=self.vendor) from exc
+        except requests.RequestException as exc:
+            log.warning("http.call", extra={**event, "status": None, "error": type(exc).__name__, **_ms(started)})
+            raise RetryableError(
+                f"{method} {parts.path} failed: {type(exc).__name__}", vendor=self.vendor
+            ) from exc
+        level = logging.INFO if response.status_code < 400 else logging.WARNING
+        log.log(level, "http.call", extra={**event, "status": response.status_code, "paced_s": round(waited, 3),
+                                           **_ms(started)})
+        self.check(response, method, parts.path, expected)
+        return response
+
+    def check(self, response: requests.Response, method: str, path: str, expected: tuple[int, ...]) -> None:
+        status = response.status_code
+        what = f"{method} {path}"
+        if status == 429:
+            wait = self.throttle_wait(response)
+            if self.rate_key:
+                pacing.push_back(self.rate_key, wait)
+            raise ThrottledError(f"{what} throttled", wait_seconds=wait, vendor=self.vendor, status=status)
+        if status in (401, 403):
+            self.on_authentication_failed()
+            raise AuthenticationError(f"{what} refused the credentials", vendor=self.vendor, status=status)
+        if status >= 500 or status in (408, 409, 425):
+            raise RetryableError(f"{what} failed", vendor=self.vendor, status=status)
+        if status >= 400 or (expected and status not in expected):
+            raise PermanentError(f"{what} rejected: {_reason(response)}", vendor=self.vendor, status=status)
+        self.raise_for_body(response)
+
+    def get_json(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs).json()
+
+    def post_json(self, path: str, payload, **kwargs):
+        return self.request("POST", path, json=payload, **kwargs)
+
+
+def _ms(started: float) -> dict:
+    return {"duration_ms": int((time.monotonic() - started) * 1000)}
+
+
+def _reason(response: requests.Response, limit: int = 300) -> str:
+    """A short reason from an error answer: vendors put a message field in the JSON; no raw body echo."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.reason or "error"
+    if isinstance(data, dict):
+        for key in ("message", "Message", "error_description", "error", "errorMessage", "ExceptionMessage"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value[:limit]
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message") or errors[0].get("code") or "error")[:limit]
+    return response.reason or "error"

@@ -1,0 +1,138 @@
+"""The shared kernel's state: raw payloads, the outbox (jobs and attempts), schedule runs, rate buckets."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from integration_server.fields import EncryptedBinaryField
+
+
+class RawPayload(models.Model):
+    """Every inbound webhook body and every external record pulled from an API, encrypted, kept 90 days."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=40)
+    kind = models.CharField(max_length=80, blank=True)
+    delivery_id = models.CharField(max_length=200, help_text="The vendor's delivery id, or a body digest.")
+    external_id = models.CharField(max_length=200, blank=True, db_index=True)
+    body = EncryptedBinaryField()
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "delivery_id"], name="raw_payload_unique_delivery")
+        ]
+        indexes = [models.Index(fields=["source", "kind", "state"])]
+
+    def __str__(self):
+        return f"{self.source}/{self.kind or '-'} {self.delivery_id[:24]}"
+
+
+class OutboundJob(models.Model):
+    """One call that changes something outside, written in the transaction of the change that needs it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=64)
+    group_key = models.CharField(
+        max_length=120, blank=True, default="", help_text="Jobs of one kind and group run together in a batch."
+    )
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Every try, throttled ones included.")
+    retries_used = models.PositiveIntegerField(default=0, help_text="Failed tries counted against the policy.")
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "dedupe_key"],
+                condition=Q(dedupe_key__isnull=False),
+                name="outbound_job_unique_dedupe",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbound_job_due"),
+            models.Index(fields=["kind", "group_key", "state"], name="outbound_job_kind_group"),
+            models.Index(fields=["state", "lease_expires_at"], name="outbound_job_lease"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class JobAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRY = "retry", "Failed, will retry"
+        THROTTLED = "throttled", "Throttled, will wait"
+        FAILED = "failed", "Failed"
+        LEASE_EXPIRED = "lease_expired", "Worker lost (lease expired)"
+
+    job = models.ForeignKey(OutboundJob, on_delete=models.CASCADE, related_name="attempt_rows")
+    kind = models.CharField(max_length=64)
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=14, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "outcome", "started_at"], name="job_attempt_rate")]
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.job_id} try {self.number}: {self.outcome}"
+
+
+class ScheduleRun(models.Model):
+    """The last successful run of each schedule, for /healthz."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    name = models.CharField(max_length=100, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name
+
+
+class RateLimitBucket(models.Model):
+    """Pacing shared by every worker process: the theoretical arrival time of the next call (GCRA)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    next_free_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,273 @@
+"""Claiming and running due jobs, recording every attempt, rescheduling by the policy of SPEC 4.
+
+Workers claim with ``SELECT ... FOR UPDATE SKIP LOCKED`` and a lease: two workers never run one job, and a
+job whose worker died is run again once its lease has expired. Handlers run outside any transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integration_server.http.errors import PermanentError, ThrottledError
+from integration_server.logging_context import job_context
+from integration_server.models import JobAttempt, OutboundJob
+from integration_server.outbox.backoff import retry_delay_seconds
+from integration_server.outbox.registry import JobPolicy, policy_for
+
+log = logging.getLogger(__name__)
+State = OutboundJob.State
+Outcome = JobAttempt.Outcome
+
+
+def _lease_seconds(policy: JobPolicy | None) -> int:
+    return (policy and policy.lease_seconds) or settings.OUTBOX_LEASE_SECONDS
+
+
+def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> list[OutboundJob]:
+    policy = policy_for(kind)
+    token = uuid.uuid4()
+    with transaction.atomic():
+        due = OutboundJob.objects.filter(kind=kind, state=State.PENDING, next_attempt_at__lte=now)
+        if group_key is not None:
+            due = due.filter(group_key=group_key)
+        ids = list(
+            due.order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        OutboundJob.objects.filter(id__in=ids, state=State.PENDING).update(
+            state=State.RUNNING,
+            claim_token=token,
+            lease_expires_at=now + timedelta(seconds=_lease_seconds(policy)),
+            attempts=F("attempts") + 1,
+        )
+    return list(OutboundJob.objects.filter(claim_token=token, state=State.RUNNING).order_by("id"))
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, Exception) and type(exc).__module__.startswith(
+        ("integration_server", "marketplaces", "inventory", "logistics", "notifications", "alerts")
+    ) else f"{type(exc).__name__}: {exc}"
+    return text[:2000]
+
+
+def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) -> str:
+    """Set the job's next state from one outcome; returns the attempt outcome."""
+    job.lease_expires_at = None
+    job.claim_token = None
+    if not isinstance(outcome, BaseException):
+        job.state = State.SUCCEEDED
+        job.result = outcome if outcome is not None else None
+        job.last_error = ""
+        job.finished_at = now
+        return Outcome.SUCCEEDED
+    job.last_error = _error_text(outcome)
+    if isinstance(outcome, ThrottledError):
+        throttled_waits = job.attempts - job.retries_used
+        if throttled_waits > policy.max_throttled_waits:
+            job.state, job.finished_at = State.FAILED, now
+            job.last_error = f"gave up after {throttled_waits} throttled tries: {job.last_error}"
+            return Outcome.FAILED
+        job.state = State.PENDING
+        job.next_attempt_at = now + timedelta(seconds=max(outcome.wait_seconds, 0.5))
+        return Outcome.THROTTLED
+    if isinstance(outcome, PermanentError):
+        job.state, job.finished_at = State.FAILED, now
+        return Outcome.FAILED
+    job.retries_used += 1
+    if job.retries_used > policy.max_retries:
+        job.state, job.finished_at = State.FAILED, now
+        return Outcome.FAILED
+    job.state = State.PENDING
+    job.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(job.retries_used))
+    return Outcome.RETRY
+
+
+def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None = None) -> dict[str, int]:
+    """Run one claimed batch through its handler and record the outcomes. Returns counts per outcome."""
+    if not jobs:
+        return {}
+    tokens = {job.pk: job.claim_token for job in jobs}
+    started = timezone.now()
+    t0 = time.monotonic()
+    with job_context(jobs[0].pk if len(jobs) == 1 else f"{jobs[0].pk}+{len(jobs) - 1}"):
+        try:
+            outcomes = policy.handler(jobs) or {}
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an attempt row
+            outcomes = {job.pk: exc for job in jobs}
+    duration_ms = int((time.monotonic() - t0) * 1000)
+    now = now or timezone.now()
+
+    attempts, counts = [], {}
+    for job in jobs:
+        outcome = _apply_outcome(job, policy, outcomes.get(job.pk), now)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        attempts.append(
+            JobAttempt(
+                job_id=job.pk,
+                kind=job.kind,
+                number=job.attempts,
+                started_at=started,
+                duration_ms=duration_ms,
+                outcome=outcome,
+                error=job.last_error if outcome != Outcome.SUCCEEDED else "",
+            )
+        )
+        if outcome in (Outcome.FAILED, Outcome.RETRY):
+            log.warning(
+                "outbox.job_failed" if outcome == Outcome.FAILED else "outbox.job_retry",
+                extra={"job_id": job.pk, "kind": job.kind, "attempt": job.attempts, "error": job.last_error},
+            )
+
+    with transaction.atomic():
+        still_ours = set(
+            OutboundJob.objects.select_for_update()
+            .filter(pk__in=list(tokens), claim_token__in=set(tokens.values()), state=State.RUNNING)
+            .values_list("pk", flat=True)
+        )
+        mine = [j for j in jobs if j.pk in still_ours]
+        OutboundJob.objects.bulk_update(
+            mine,
+            [
+                "state",
+                "result",
+                "last_error",
+                "finished_at",
+                "next_attempt_at",
+                "retries_used",
+                "lease_expires_at",
+                "claim_token",
+                "updated_at",
+            ],
+        )
+        JobAttempt.objects.bulk_create(attempts)
+    retry_at = [j.next_attempt_at for j in mine if j.state == State.PENDING]
+    if retry_at:
+        schedule_wakeup(policy.kind, jobs[0].group_key, min(retry_at))
+    return counts
+
+
+def run_due_jobs(
+    kind: str | None = None, group_key: str | None = None, *, now: datetime | None = None, max_batches: int = 1000
+) -> int:
+    """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run."""
+    ran = 0
+    kinds = [kind] if kind else _due_kinds(now or timezone.now())
+    for k in kinds:
+        policy = policy_for(k)
+        if policy is None:
+            log.error("outbox.unknown_kind", extra={"kind": k})
+            continue
+        for _ in range(max_batches):
+            claim_now = now or timezone.now()
+            jobs = claim_jobs(k, group_key, policy.batch_size, claim_now)
+            if not jobs:
+                break
+            run_claimed(jobs, policy, now=now)
+            ran += len(jobs)
+    return ran
+
+
+def _due_kinds(now: datetime) -> list[str]:
+    return list(
+        OutboundJob.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
+        .values_list("kind", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def recover_expired_leases(now: datetime | None = None) -> int:
+    """A job whose worker died stays RUNNING past its lease: count the lost try and make it due again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            OutboundJob.objects.select_for_update(skip_locked=True).filter(
+                state=State.RUNNING, lease_expires_at__lt=now
+            )[:1000]
+        )
+        if not jobs:
+            return 0
+        attempts = []
+        for job in jobs:
+            policy = policy_for(job.kind)
+            error = RuntimeError("the worker running this job stopped before it finished (lease expired)")
+            if policy is None:
+                job.state, job.last_error, job.finished_at = State.FAILED, f"unknown job kind {job.kind}", now
+                outcome = Outcome.FAILED
+            else:
+                outcome = _apply_outcome(job, policy, error, now)
+                job.next_attempt_at = now if outcome == Outcome.RETRY else job.next_attempt_at
+            job.lease_expires_at, job.claim_token = None, None
+            attempts.append(
+                JobAttempt(
+                    job_id=job.pk,
+                    kind=job.kind,
+                    number=job.attempts,
+                    started_at=now,
+                    outcome=Outcome.LEASE_EXPIRED if outcome == Outcome.RETRY else outcome,
+                    error=job.last_error,
+                )
+            )
+        OutboundJob.objects.bulk_update(
+            jobs, ["state", "last_error", "finished_at", "next_attempt_at", "retries_used", "lease_expires_at",
+                   "claim_token"]
+        )
+        JobAttempt.objects.bulk_create(attempts)
+    log.warning("outbox.leases_expired", extra={"count": len(jobs)})
+    return len(jobs)
+
+
+def schedule_wakeup(kind: str, group_key: str, at: datetime) -> None:
+    """A one-off django-q2 schedule that runs the kind when its next retry is due (the sweep is the net)."""
+    if settings.Q_CLUSTER.get("sync"):
+        return
+    from django_q.models import Schedule
+
+    rounded = int(at.timestamp()) // 10 * 10 + 10
+    name = f"outbox:{kind[:40]}:{group_key[:30]}@{rounded}"
+    if Schedule.objects.filter(name=name).exists():
+        return
+    Schedule.objects.create(
+        name=name,
+        func="integration_server.outbox.tasks.run_due_jobs_task",
+        args=repr((kind, group_key)),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,
+        next_run=datetime.fromtimestamp(rounded, tz=at.tzinfo),
+    )
+
+
+# --- admin actions ------------------------------------------------------------------------------------
+def retry_now(job_ids: list[int]) -> int:
+    """Make failed, cancelled or waiting jobs due now with a fresh retry budget."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            OutboundJob.objects.select_for_update()
+            .filter(pk__in=job_ids)
+            .exclude(state__in=[State.RUNNING, State.SUCCEEDED])
+        )
+        for job in jobs:
+            job.state, job.next_attempt_at, job.retries_used, job.finished_at = State.PENDING, now, 0, None
+        OutboundJob.objects.bulk_update(jobs, ["state", "next_attempt_at", "retries_used", "finished_at"])
+        from integration_server.outbox.enqueue import _dispatch_after_commit
+
+        _dispatch_after_commit(jobs)
+    return len(jobs)
+
+
+def cancel(job_ids: list[int]) -> int:
+    return OutboundJob.objects.filter(pk__in=job_ids, state=State.PENDING).update(
+        state=State.CANCELLED, finished_at=timezone.now()
+    )

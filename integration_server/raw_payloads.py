@@ -1,0 +1,95 @@
+"""The raw payload store: every inbound body and pulled record, encrypted, unique per (source, delivery)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integration_server.models import RawPayload
+from integration_server.outbox.registry import single
+
+log = logging.getLogger(__name__)
+
+
+def body_digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def store_raw_payload(
+    source: str, body: bytes, *, delivery_id: str | None = None, kind: str = "", external_id: str = ""
+) -> tuple[RawPayload, bool]:
+    """Store one payload; a repeated (source, delivery id) returns the stored row and ``False``."""
+    return RawPayload.objects.get_or_create(
+        source=source,
+        delivery_id=(delivery_id or body_digest(body))[:200],
+        defaults={"kind": kind[:80], "external_id": str(external_id)[:200], "body": body},
+    )
+
+
+def store_pulled_records(source: str, kind: str, records: list[tuple[str, str, object]]) -> dict[str, int]:
+    """Keep records pulled from an API: ``(external id, version, record)``; one INSERT, repeats skipped.
+    Returns external id -> raw payload id (for the versions stored now or before)."""
+    if not records:
+        return {}
+    rows = []
+    for external_id, version, record in records:
+        body = record if isinstance(record, bytes) else json.dumps(record, separators=(",", ":")).encode()
+        rows.append(
+            RawPayload(
+                source=source,
+                kind=kind,
+                delivery_id=f"{kind}:{external_id}:{version}"[:200],
+                external_id=str(external_id)[:200],
+                body=body,
+                state=RawPayload.State.PROCESSED,
+                processed_at=timezone.now(),
+            )
+        )
+    RawPayload.objects.bulk_create(rows, ignore_conflicts=True)
+    found = RawPayload.objects.filter(source=source, delivery_id__in=[r.delivery_id for r in rows]).values_list(
+        "external_id", "id"
+    )
+    return dict(found)
+
+
+def purge_raw_payloads(older_than_days: int | None = None, *, now=None, batch: int = 5000) -> int:
+    """Delete payloads received more than the retention period ago, in batches. Returns rows deleted."""
+    days = settings.RAW_PAYLOAD_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(RawPayload.objects.filter(received_at__lt=cutoff).values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += RawPayload.objects.filter(id__in=ids).delete()[0]
+
+
+def raw_payload_handler(process):
+    """Adapt ``process(raw: RawPayload, payload) -> result`` to an outbox handler for ``webhook.<source>``
+    jobs: loads the payload, marks it processed / ignored / failed."""
+
+    def handle(job):
+        raw = RawPayload.objects.get(pk=job.payload["raw_payload_id"])
+        if raw.state in (RawPayload.State.PROCESSED, RawPayload.State.IGNORED):
+            return {"skipped": "already processed"}
+        try:
+            payload = json.loads(raw.body) if raw.body[:1] in (b"{", b"[") else raw.body
+            result = process(raw, payload)
+        except Exception as exc:
+            RawPayload.objects.filter(pk=raw.pk).update(
+                state=RawPayload.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            raise
+        state = RawPayload.State.IGNORED if result == "ignored" else RawPayload.State.PROCESSED
+        RawPayload.objects.filter(pk=raw.pk).update(state=state, processed_at=timezone.now(), error="")
+        return result if isinstance(result, dict) else {"result": str(result)}
+
+    handle.__name__ = getattr(process, "__name__", "process")
+    return single(handle)

@@ -1,0 +1,9 @@
+"""django-q2 entry points of the kernel: thin, call the services."""
+
+from integration_server.raw_payloads import purge_raw_payloads
+from integration_server.schedules import records_schedule_run
+
+
+@records_schedule_run("purge-raw-payloads")
+def purge_raw_payloads_task() -> int:
+    return purge_raw_payloads()

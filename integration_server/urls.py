@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from integration_server.admin_index import ops_admin_index
+from integration_server.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.admin_view(ops_admin_index), name="ops-admin-index"),
+    path("admin/", admin.site.urls),
+    path("webhook/", include("integration_server.webhook_urls")),
+]

@@ -1,0 +1,1 @@
+"""Ops UI of the marketplaces app."""
