@@ -22,8 +22,17 @@ class JobAttemptInline(admin.TabularInline):
 
 @admin.register(OutboundJob)
 class OutboundJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "group_key", "state", "attempts", "retries_used", "next_attempt_at",
-                    "short_error", "created_at")
+    list_display = (
+        "id",
+        "kind",
+        "group_key",
+        "state",
+        "attempts",
+        "retries_used",
+        "next_attempt_at",
+        "short_error",
+        "created_at",
+    )
     list_filter = ("state", "kind")
     search_fields = ("=id", "dedupe_key", "group_key", "last_error")
     date_hierarchy = "created_at"
@@ -66,8 +75,17 @@ class RawPayloadAdmin(admin.ModelAdmin):
     list_filter = ("source", "state", "kind")
     search_fields = ("external_id", "delivery_id")
     date_hierarchy = "received_at"
-    fields = ("source", "kind", "delivery_id", "external_id", "received_at", "state", "processed_at", "error",
-              "body_size")
+    fields = (
+        "source",
+        "kind",
+        "delivery_id",
+        "external_id",
+        "received_at",
+        "state",
+        "processed_at",
+        "error",
+        "body_size",
+    )
     readonly_fields = fields
     ordering = ("-id",)
     show_full_result_count = False
@@ -80,8 +98,10 @@ class RawPayloadAdmin(admin.ModelAdmin):
 
     @admin.display(description="body")
     def body_size(self, obj):
-        return format_html("<i>{} encrypted bytes stored</i>", len(RawPayload.objects.filter(pk=obj.pk)
-                                                                   .values_list("body", flat=True)[0] or b""))
+        return format_html(
+            "<i>{} encrypted bytes stored</i>",
+            len(RawPayload.objects.filter(pk=obj.pk).values_list("body", flat=True)[0] or b""),
+        )
 
 
 @admin.register(ScheduleRun)

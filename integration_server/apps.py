@@ -8,12 +8,16 @@ class KernelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from integration_server import checks  # noqa: F401 - registers the system checks
-        from integration_server import signals
+        from integration_server import (
+            checks,  # noqa: F401 - registers the system checks
+            signals,
+        )
         from integration_server.schedules import register_schedule
 
         register_schedule("outbox-sweep", "integration_server.outbox.tasks.sweep", minutes=1)
-        register_schedule("purge-raw-payloads", "integration_server.tasks.purge_raw_payloads_task", cron="17 3 * * *")
+        register_schedule(
+            "purge-raw-payloads", "integration_server.tasks.purge_raw_payloads_task", cron="17 3 * * *"
+        )
         signals.connect()
         post_migrate.connect(_ensure_schedules_after_migrate, sender=self)
 

@@ -50,13 +50,18 @@ class OutboundJob(models.Model):
 
     kind = models.CharField(max_length=64)
     group_key = models.CharField(
-        max_length=120, blank=True, default="", help_text="Jobs of one kind and group run together in a batch."
+        max_length=120,
+        blank=True,
+        default="",
+        help_text="Jobs of one kind and group run together in a batch.",
     )
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0, help_text="Every try, throttled ones included.")
-    retries_used = models.PositiveIntegerField(default=0, help_text="Failed tries counted against the policy.")
+    retries_used = models.PositiveIntegerField(
+        default=0, help_text="Failed tries counted against the policy."
+    )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)

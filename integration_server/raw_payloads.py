@@ -52,9 +52,9 @@ def store_pulled_records(source: str, kind: str, records: list[tuple[str, str, o
             )
         )
     RawPayload.objects.bulk_create(rows, ignore_conflicts=True)
-    found = RawPayload.objects.filter(source=source, delivery_id__in=[r.delivery_id for r in rows]).values_list(
-        "external_id", "id"
-    )
+    found = RawPayload.objects.filter(
+        source=source, delivery_id__in=[r.delivery_id for r in rows]
+    ).values_list("external_id", "id")
     return dict(found)
 
 

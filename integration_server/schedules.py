@@ -49,7 +49,11 @@ def ensure_schedules() -> dict[str, int]:
             for extra in rows[1:]:
                 extra.delete()
             kind = Schedule.CRON if spec.cron else Schedule.MINUTES
-            fields = {"func": spec.func, "args": repr(spec.args) if spec.args else None, "schedule_type": kind}
+            fields = {
+                "func": spec.func,
+                "args": repr(spec.args) if spec.args else None,
+                "schedule_type": kind,
+            }
             if spec.cron:
                 fields["cron"] = spec.cron
             if rows:

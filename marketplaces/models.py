@@ -1,1 +1,99 @@
-"""Models of the marketplaces app."""
+"""Marketplace accounts (credentials encrypted), and the orders pulled from them with their lines."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from integration_server.fields import EncryptedJSONField
+
+
+class Channel(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    EBAY = "ebay", "eBay"
+    MIRAKL = "mirakl", "Mirakl"
+    RITHUM = "rithum", "Rithum (Dsco)"
+
+
+class MarketplaceAccount(models.Model):
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    name = models.CharField(max_length=100, unique=True)
+    enabled = models.BooleanField(default=True)
+    sandbox = models.BooleanField(default=False, help_text="Talk to the vendor's sandbox host.")
+    api_base_url = models.URLField(
+        blank=True, help_text="Blank = the vendor's production or sandbox host. A simulator's URL works too."
+    )
+    auth_base_url = models.URLField(blank=True, help_text="OAuth token host override (blank = the vendor's).")
+    credentials = EncryptedJSONField(
+        default=dict, blank=True, help_text="Encrypted; write-only in the admin."
+    )
+    options = models.JSONField(
+        default=dict, blank=True, help_text="Non-secret channel settings (marketplace ids, seller id ...)."
+    )
+    shipstation_store_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The ShipStation store this account's orders go to."
+    )
+    pull_interval_minutes = models.PositiveIntegerField(default=5)
+    orders_watermark = models.DateTimeField(
+        null=True, blank=True, help_text="Last-update time up to which orders have been pulled."
+    )
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_pull_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["channel", "name"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}: {self.name}"
+
+
+class Order(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        SENT = "sent", "In ShipStation"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+        FLAGGED = "flagged", "Needs attention"
+
+    account = models.ForeignKey(MarketplaceAccount, on_delete=models.PROTECT, related_name="orders")
+    marketplace_order_id = models.CharField(max_length=100)
+    marketplace_status = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
+    problem = models.TextField(blank=True, help_text="Why the order is flagged.")
+    purchased_at = models.DateTimeField(null=True, blank=True)
+    marketplace_updated_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    order_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    buyer = EncryptedJSONField(default=dict, blank=True, help_text="Name, email, phone, ship-to: encrypted.")
+    raw_payload = models.ForeignKey(
+        "integration_server.RawPayload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "marketplace_order_id"], name="order_unique_per_account"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "state"]), models.Index(fields=["marketplace_order_id"])]
+
+    def __str__(self):
+        return self.marketplace_order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=100, help_text="The marketplace's id of the order item.")
+    sku = models.CharField(max_length=100, blank=True, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="order_line_unique")]
+
+    def __str__(self):
+        return f"{self.sku} x {self.quantity}"

@@ -24,8 +24,6 @@ def fixture_payload():
     return load_fixture
 
 
-
-
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: it would hide what it was meant to show."""
     import os

@@ -94,13 +94,18 @@ class ApiClient:
             log.warning("http.call", extra={**event, "status": None, "error": "timeout", **_ms(started)})
             raise RetryableError(f"{method} {parts.path} timed out", vendor=self.vendor) from exc
         except requests.RequestException as exc:
-            log.warning("http.call", extra={**event, "status": None, "error": type(exc).__name__, **_ms(started)})
+            log.warning(
+                "http.call", extra={**event, "status": None, "error": type(exc).__name__, **_ms(started)}
+            )
             raise RetryableError(
                 f"{method} {parts.path} failed: {type(exc).__name__}", vendor=self.vendor
             ) from exc
         level = logging.INFO if response.status_code < 400 else logging.WARNING
-        log.log(level, "http.call", extra={**event, "status": response.status_code, "paced_s": round(waited, 3),
-                                           **_ms(started)})
+        log.log(
+            level,
+            "http.call",
+            extra={**event, "status": response.status_code, "paced_s": round(waited, 3), **_ms(started)},
+        )
         self.check(response, method, parts.path, expected)
         return response
 

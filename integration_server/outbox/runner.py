@@ -55,9 +55,14 @@ def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> l
 
 
 def _error_text(exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, Exception) and type(exc).__module__.startswith(
-        ("integration_server", "marketplaces", "inventory", "logistics", "notifications", "alerts")
-    ) else f"{type(exc).__name__}: {exc}"
+    text = (
+        str(exc)
+        if isinstance(exc, Exception)
+        and type(exc).__module__.startswith(
+            ("integration_server", "marketplaces", "inventory", "logistics", "notifications", "alerts")
+        )
+        else f"{type(exc).__name__}: {exc}"
+    )
     return text[:2000]
 
 
@@ -158,7 +163,11 @@ def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None
 
 
 def run_due_jobs(
-    kind: str | None = None, group_key: str | None = None, *, now: datetime | None = None, max_batches: int = 1000
+    kind: str | None = None,
+    group_key: str | None = None,
+    *,
+    now: datetime | None = None,
+    max_batches: int = 1000,
 ) -> int:
     """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run."""
     ran = 0
@@ -220,8 +229,16 @@ def recover_expired_leases(now: datetime | None = None) -> int:
                 )
             )
         OutboundJob.objects.bulk_update(
-            jobs, ["state", "last_error", "finished_at", "next_attempt_at", "retries_used", "lease_expires_at",
-                   "claim_token"]
+            jobs,
+            [
+                "state",
+                "last_error",
+                "finished_at",
+                "next_attempt_at",
+                "retries_used",
+                "lease_expires_at",
+                "claim_token",
+            ],
         )
         JobAttempt.objects.bulk_create(attempts)
     log.warning("outbox.leases_expired", extra={"count": len(jobs)})

@@ -43,9 +43,8 @@ def test_raw_column_holds_no_plaintext():
 @pytest.mark.django_db
 def test_wrong_key_fails_loudly():
     RawPayload.objects.create(source="test", delivery_id="d2", body=b"secret")
-    with override_settings(ENCRYPTION_KEYS=[OTHER_KEY]):
-        with pytest.raises(DecryptionError):
-            RawPayload.objects.get(delivery_id="d2")
+    with override_settings(ENCRYPTION_KEYS=[OTHER_KEY]), pytest.raises(DecryptionError):
+        RawPayload.objects.get(delivery_id="d2")
 
 
 @pytest.mark.django_db

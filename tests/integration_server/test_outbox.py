@@ -63,7 +63,9 @@ def test_retryable_errors_back_off_then_fail_after_the_policy():
     assert job.state == OutboundJob.State.FAILED
     assert job.attempts == 6  # the first try + 5 retries
     assert "down" in job.last_error
-    assert list(job.attempt_rows.order_by("number").values_list("outcome", flat=True)) == ["retry"] * 5 + ["failed"]
+    assert list(job.attempt_rows.order_by("number").values_list("outcome", flat=True)) == ["retry"] * 5 + [
+        "failed"
+    ]
 
 
 def test_throttled_answer_waits_as_told_and_spends_no_retry():

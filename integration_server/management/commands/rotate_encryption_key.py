@@ -9,7 +9,9 @@ from integration_server.fields import encrypted_fields
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every encrypted value with the first key of ENCRYPTION_KEYS, in batches, with progress."
+    help = (
+        "Re-encrypt every encrypted value with the first key of ENCRYPTION_KEYS, in batches, with progress."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)

@@ -11,6 +11,8 @@ class Command(BaseCommand):
         for spec in registered_schedules():
             every = f"every {spec.minutes} min" if spec.minutes else f"cron {spec.cron}"
             self.stdout.write(f"  {spec.name}: {spec.func} ({every})")
-        self.stdout.write(self.style.SUCCESS(
-            f"Schedules: {result['total']} registered, {result['created']} created, {result['updated']} updated."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Schedules: {result['total']} registered, {result['created']} created, {result['updated']} updated."
+            )
+        )

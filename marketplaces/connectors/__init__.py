@@ -1,0 +1,25 @@
+"""One connector per marketplace behind one interface; looked up by channel."""
+
+from marketplaces.connectors.base import (
+    MarketplaceConnector,
+    OrderPage,
+    PulledOrder,
+    PulledOrderLine,
+    QuantityResult,
+    QuantityUpdate,
+    ShipmentConfirmation,
+    connector_for,
+    register_connector,
+)
+
+__all__ = [
+    "MarketplaceConnector",
+    "OrderPage",
+    "PulledOrder",
+    "PulledOrderLine",
+    "QuantityResult",
+    "QuantityUpdate",
+    "ShipmentConfirmation",
+    "connector_for",
+    "register_connector",
+]

@@ -1,0 +1,109 @@
+"""The interface every marketplace connector implements, and the registry by channel.
+
+Connectors speak the vendor's API through an ``integration_server.http.client.ApiClient`` subclass and raise
+its typed errors; they return plain dataclasses, never models, so the services decide what is stored.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass
+class PulledOrderLine:
+    line_id: str
+    sku: str
+    quantity: int
+    title: str = ""
+    unit_price: Decimal | None = None
+
+
+@dataclass
+class PulledOrder:
+    marketplace_order_id: str
+    status: str
+    updated_at: datetime | None
+    purchased_at: datetime | None = None
+    lines: list[PulledOrderLine] = field(default_factory=list)
+    buyer: dict = field(default_factory=dict)  # name, email, phone, ship_to{...}: stored encrypted
+    currency: str = ""
+    total: Decimal | None = None
+    is_cancelled: bool = False
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class OrderPage:
+    orders: list[PulledOrder]
+    next_token: str | None = None
+
+
+@dataclass
+class ShipmentConfirmation:
+    marketplace_order_id: str
+    tracking_number: str
+    carrier_code: str  # the marketplace's code (after mapping), or "Other"
+    carrier_name: str = ""  # free text where the code is "Other"
+    shipping_method: str = ""
+    ship_date: date | datetime | None = None
+    lines: list[tuple[str, int]] = field(default_factory=list)  # (marketplace line id, quantity)
+
+
+@dataclass
+class QuantityUpdate:
+    sku: str
+    quantity: int
+
+
+@dataclass
+class QuantityResult:
+    sku: str
+    accepted: bool
+    reason: str = ""
+
+
+class MarketplaceConnector(ABC):
+    channel: str = ""
+    requires_acceptance = False  # Mirakl: orders must be accepted before shipping
+    max_quantity_batch = 1  # the largest number of SKUs one quantity call may carry
+
+    def __init__(self, account):
+        self.account = account
+
+    @abstractmethod
+    def iter_orders(self, updated_since: datetime) -> Iterator[OrderPage]:
+        """Orders updated since the time, page by page, with the vendor's paging."""
+
+    def acknowledge_orders(self, orders: list[PulledOrder]) -> None:  # noqa: B027 - optional
+        """Accept / acknowledge orders where the marketplace requires it."""
+
+    @abstractmethod
+    def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
+        """Tell the marketplace that (part of) an order shipped, with carrier and tracking number."""
+
+    @abstractmethod
+    def update_quantities(self, updates: list[QuantityUpdate]) -> list[QuantityResult]:
+        """Publish quantities for at most ``max_quantity_batch`` SKUs; one result per SKU."""
+
+    def list_open_orders(self) -> Iterator[PulledOrder]:
+        """Orders the marketplace still expects us to ship (the alerts compare them with ShipStation)."""
+        raise NotImplementedError(f"{self.channel} connector cannot list open orders yet")
+
+
+_CONNECTORS: dict[str, type[MarketplaceConnector]] = {}
+
+
+def register_connector(channel: str, cls: type[MarketplaceConnector]) -> None:
+    _CONNECTORS[channel] = cls
+
+
+def connector_for(account) -> MarketplaceConnector:
+    try:
+        cls = _CONNECTORS[account.channel]
+    except KeyError:
+        raise LookupError(f"no connector for channel {account.channel!r} yet") from None
+    return cls(account)
