@@ -1,0 +1,1 @@
+"""Models of the logistics app, one module per concern; each is imported here so Django finds it."""
