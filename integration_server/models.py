@@ -66,7 +66,6 @@ class OutboundJob(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +103,7 @@ class JobAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=14, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True, help_text="What the handler returned on success.")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "outcome", "started_at"], name="job_attempt_rate")]

@@ -6,6 +6,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/integr
 os.environ.setdefault("ENCRYPTION_KEYS", "dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=")
 os.environ.setdefault("LOOKUP_HASH_KEY", "test-lookup-hash-key")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from integration_server.settings import *  # noqa: E402,F403
 from integration_server.settings import Q_CLUSTER  # noqa: E402
@@ -18,4 +19,3 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOG_LEVEL = "WARNING"

@@ -46,9 +46,12 @@ class ApiClient:
         self.timeout = timeout or (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
         self.session = session or self._new_session()
 
-    @staticmethod
-    def _new_session() -> requests.Session:
+    def _new_session(self) -> requests.Session:
         session = requests.Session()
+        # Proxy settings are read from the environment once, not on every call (a measurable cost).
+        session.trust_env = False
+        if not requests.utils.should_bypass_proxies(self.base_url, no_proxy=None):
+            session.proxies.update(requests.utils.getproxies())
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)

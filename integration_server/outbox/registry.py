@@ -20,7 +20,15 @@ class JobPolicy:
     max_throttled_waits: int = 50
     description: str = ""
 
+    @property
+    def claim_size(self) -> int:
+        """Jobs claimed per round trip: the batch, or for one-by-one handlers a few (fewer commits)."""
+        if self.batch_size > 1 or not getattr(self.handler, "per_job", False):
+            return self.batch_size
+        return SINGLE_JOB_PREFETCH
 
+
+SINGLE_JOB_PREFETCH = 10
 _REGISTRY: dict[str, JobPolicy] = {}
 
 
@@ -58,6 +66,7 @@ def single(fn: Callable) -> Handler:
         return outcomes
 
     handler.__name__ = getattr(fn, "__name__", "handler")
+    handler.per_job = True  # the runner may claim several and times each one
     return handler
 
 

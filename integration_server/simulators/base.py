@@ -163,6 +163,8 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    wbufsize = -1  # one write per answer
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
