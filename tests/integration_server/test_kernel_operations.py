@@ -151,3 +151,30 @@ def test_admin_never_shows_raw_bodies(admin_client):
     assert page.status_code == 200
     assert b"jane@example.com" not in page.content
     assert b"jane@example.com" not in admin_client.get("/admin/integration_server/rawpayload/").content
+
+
+@pytest.mark.django_db
+def test_failures_per_kind_in_the_last_hour_is_one_query(django_assert_num_queries):
+    from integration_server.models import JobAttempt
+    from integration_server.outbox.stats import failures_per_kind
+
+    job = OutboundJob.objects.create(kind="shipstation.create_order")
+    other = OutboundJob.objects.create(kind="tracking.push")
+    now = timezone.now()
+    rows = [
+        (job, "retry", 5),
+        (job, "failed", 10),
+        (job, "throttled", 1),  # not a failure
+        (job, "succeeded", 1),
+        (job, "retry", 90),  # older than an hour
+        (other, "lease_expired", 2),
+    ]
+    JobAttempt.objects.bulk_create(
+        [
+            JobAttempt(job=j, kind=j.kind, number=i, outcome=o, started_at=now - timedelta(minutes=m))
+            for i, (j, o, m) in enumerate(rows)
+        ]
+    )
+    with django_assert_num_queries(1):
+        counts = failures_per_kind()
+    assert counts == {"shipstation.create_order": 2, "tracking.push": 1}
