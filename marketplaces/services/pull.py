@@ -89,9 +89,9 @@ def pull_orders(
         extra={
             "account_id": account.pk,
             "pages": summary.pages,
-            "created": summary.result.created,
-            "updated": summary.result.updated,
-            "cancelled": summary.result.cancelled,
+            "orders_created": summary.result.created,
+            "orders_updated": summary.result.updated,
+            "orders_cancelled": summary.result.cancelled,
         },
     )
     return summary
