@@ -116,10 +116,16 @@ def _send(rows_by_job: dict[int, ShipStationOrder], status: str) -> dict[int, ob
         for row in rows_by_job.values()
     ]
     data = client_for(require_account()).create_orders(payloads)
+    return outcomes_from_answer({job_id: row.order_key for job_id, row in rows_by_job.items()}, data)
+
+
+def outcomes_from_answer(keys_by_job: dict[int, str], data: dict) -> dict[int, object]:
+    """createorders answer -> job id -> the order's result, or the exception that fails that job alone.
+    A refusal because the order is already shipped / cancelled in ShipStation counts as done."""
     results = {r.get("orderKey"): r for r in data.get("results") or []}
     outcomes: dict[int, object] = {}
-    for job_id, row in rows_by_job.items():
-        result = results.get(row.order_key)
+    for job_id, key in keys_by_job.items():
+        result = results.get(key)
         if result is None:
             outcomes[job_id] = RetryableError(
                 "ShipStation's answer has no result for this order", vendor="shipstation"
