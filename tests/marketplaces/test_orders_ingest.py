@@ -36,7 +36,10 @@ def _pulled(n: int, prefix: str):
         parse_order(
             sim.add_order(
                 f"{prefix}-{i:07d}",
-                items=[{"sku": "A", "quantity": 1, "price": "3.10"}, {"sku": "B", "quantity": 2, "price": "1.00"}],
+                items=[
+                    {"sku": "A", "quantity": 1, "price": "3.10"},
+                    {"sku": "B", "quantity": 2, "price": "1.00"},
+                ],
             )
         )
         for i in range(n)
@@ -68,7 +71,9 @@ def test_ingesting_the_same_page_again_changes_nothing(account):
     assert len(again) <= 6
 
 
-def test_new_orders_reach_the_reactions_in_one_batch_with_lines_prefetched(account, django_assert_num_queries):
+def test_new_orders_reach_the_reactions_in_one_batch_with_lines_prefetched(
+    account, django_assert_num_queries
+):
     seen = []
 
     def reaction(orders):
@@ -99,7 +104,11 @@ def test_the_pull_moves_the_watermark_and_overlaps_the_next_window(amazon_sim, s
     first = pull_orders(account)
     account.refresh_from_db()
     assert first.result.created == 1
-    assert timezone.now() - timedelta(minutes=3) < account.orders_watermark <= timezone.now() - timedelta(minutes=2)
+    assert (
+        timezone.now() - timedelta(minutes=3)
+        < account.orders_watermark
+        <= timezone.now() - timedelta(minutes=2)
+    )
 
     # an order that showed up late, inside the overlap, is still caught; the earlier one is not re-read
     amazon_sim.add_order("666-0000000-0000002", updated=account.orders_watermark - timedelta(minutes=1))
