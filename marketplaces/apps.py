@@ -10,8 +10,8 @@ class MarketplacesConfig(AppConfig):
         from integration_server.simulators import register_simulator
         from marketplaces.connectors import register_connector
         from marketplaces.connectors.amazon import AmazonConnector
-        from marketplaces.simulators.amazon import AmazonSimulator
+        from marketplaces.simulators.amazon import demo_simulator
 
         register_connector("amazon", AmazonConnector)
         register_schedule("orders-pull", "marketplaces.tasks.pull_due_accounts", minutes=1)
-        register_simulator("amazon", AmazonSimulator, 8102)
+        register_simulator("amazon", demo_simulator, 8102)

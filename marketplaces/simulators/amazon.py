@@ -569,3 +569,11 @@ class AmazonSimulator(Simulator):
             {"feedDocumentId": doc_id, "url": f"{self.base_url}/sim-documents/{doc_id}"},
             self._headers("getFeedDocument"),
         )
+
+
+def demo_simulator() -> AmazonSimulator:
+    """For ``manage.py run_simulators``: an Amazon host with a few unshipped orders to pull."""
+    sim = AmazonSimulator()
+    for n in range(10):
+        sim.add_order(items=[{"sku": f"DEMO-{n % 3}", "quantity": 1 + n % 2, "price": "24.90"}])
+    return sim
