@@ -38,6 +38,9 @@ class MarketplaceAccount(models.Model):
         null=True, blank=True, help_text="Last-update time up to which orders have been pulled."
     )
     last_pull_at = models.DateTimeField(null=True, blank=True)
+    pull_lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A pull is running until then (one pull per account at a time)."
+    )
     last_pull_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -6,7 +6,7 @@ import logging
 
 from integration_server.schedules import records_schedule_run
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.pull import accounts_due, pull_orders
+from marketplaces.services.pull import accounts_due, claim_pull, pull_orders, release_pull
 
 log = logging.getLogger(__name__)
 
@@ -26,4 +26,9 @@ def pull_account(account_id: int) -> str:
     account = MarketplaceAccount.objects.get(pk=account_id)
     if not account.enabled:
         return "disabled"
-    return pull_orders(account).line()
+    if not claim_pull(account):
+        return "a pull of this account is already running"
+    try:
+        return pull_orders(account).line()
+    finally:
+        release_pull(account)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from marketplaces import conf
@@ -97,10 +98,31 @@ def pull_orders(
     return summary
 
 
+PULL_LEASE = timedelta(minutes=30)
+
+
+def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> bool:
+    """Take the account's pull lease (one conditional UPDATE): a second scheduled pull of the same account
+    while one runs is skipped; a lease left by a killed worker expires."""
+    now = now or timezone.now()
+    claimed = (
+        MarketplaceAccount.objects.filter(pk=account.pk)
+        .filter(Q(pull_lease_until__isnull=True) | Q(pull_lease_until__lt=now))
+        .update(pull_lease_until=now + PULL_LEASE)
+    )
+    return bool(claimed)
+
+
+def release_pull(account: MarketplaceAccount) -> None:
+    MarketplaceAccount.objects.filter(pk=account.pk).update(pull_lease_until=None)
+
+
 def accounts_due(now: datetime | None = None) -> list[MarketplaceAccount]:
     now = now or timezone.now()
     due = []
-    for account in MarketplaceAccount.objects.filter(enabled=True):
+    for account in MarketplaceAccount.objects.filter(enabled=True).filter(
+        Q(pull_lease_until__isnull=True) | Q(pull_lease_until__lt=now)
+    ):
         interval = timedelta(minutes=account.pull_interval_minutes or 5)
         if account.last_pull_at is None or account.last_pull_at + interval <= now + timedelta(seconds=30):
             due.append(account)
