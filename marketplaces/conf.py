@@ -8,6 +8,7 @@ ORDERS_PULL_OVERLAP_MINUTES = env.int("ORDERS_PULL_OVERLAP_MINUTES", default=10)
 ORDERS_FIRST_PULL_DAYS = env.int("ORDERS_FIRST_PULL_DAYS", default=3)
 # Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
 AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
-# Amazon: how long update_quantities waits for a feed to be processed before reporting it as submitted.
-AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=300)
-AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=15.0)
+# Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as
+# submitted (accepted, reason "still IN_PROGRESS"); keep it under the worker's task timeout (Q_TIMEOUT).
+AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=45)
+AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=10.0)

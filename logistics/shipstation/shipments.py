@@ -216,6 +216,22 @@ def record_shipments(parsed: list[ParsedShipment], via: str) -> dict[str, int]:
         counts["new"] = len(created)
         counts["unmatched"] = sum(1 for r in created if r.tracking_state == TState.UNMATCHED)
         to_push = [r for r in created if r.tracking_state == TState.PENDING]
+        if to_push:  # the same package seen as a label and as a fulfillment is pushed once
+            known = set(
+                ShipStationShipment.objects.filter(
+                    order_id__in={r.order_id for r in to_push},
+                    tracking_number__in={r.tracking_number for r in to_push},
+                )
+                .exclude(pk__in=[r.pk for r in to_push])
+                .values_list("order_id", "tracking_number")
+            )
+            repeats = [r for r in to_push if (r.order_id, r.tracking_number) in known]
+            if repeats:
+                ShipStationShipment.objects.filter(pk__in=[r.pk for r in repeats]).update(
+                    tracking_state=TState.SKIPPED,
+                    problem="Same tracking number as another record of this order.",
+                )
+                to_push = [r for r in to_push if (r.order_id, r.tracking_number) not in known]
         if to_push:
             jobs = enqueue_jobs(
                 [
