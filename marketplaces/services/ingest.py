@@ -80,7 +80,11 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
     by_id: dict[str, PulledOrder] = {}
     for pulled in pulled_orders:  # a page may repeat an order: keep the latest version
         prev = by_id.get(pulled.marketplace_order_id)
-        if prev is None or (pulled.updated_at or timezone.now()) >= (prev.updated_at or pulled.updated_at):
+        if (
+            prev is None
+            or prev.updated_at is None
+            or (pulled.updated_at and pulled.updated_at >= prev.updated_at)
+        ):
             by_id[pulled.marketplace_order_id] = pulled
     result = IngestResult(seen=len(by_id))
     if not by_id:

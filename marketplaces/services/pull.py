@@ -60,6 +60,8 @@ def pull_orders(
     start = since or pull_window_start(account, now)
     summary = PullSummary(account=account.name, since=start, until=until, dry_run=dry_run)
     t0 = time.monotonic()
+    if start >= until:  # nothing can have changed in an empty window (the vendor would refuse it)
+        return summary
     try:
         for page in connector.iter_orders(start, until):
             summary.pages += 1

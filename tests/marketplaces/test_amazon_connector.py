@@ -318,3 +318,13 @@ def test_many_skus_go_as_one_json_listings_feed(amazon_sim):
     }
     assert [r.sku for r in results if not r.accepted] == ["SKU-7"]
     assert AmazonConnector.max_quantity_batch <= 25_000
+
+
+def test_open_orders_for_the_alerts(amazon_sim):
+    account = make_amazon_account(amazon_sim)
+    amazon_sim.add_order("115-0000000-0000001")
+    amazon_sim.add_order("115-0000000-0000002", status="CANCELLED")
+    amazon_sim.add_order("115-0000000-0000003", fulfilled_by="AMAZON")
+    assert [o.marketplace_order_id for o in AmazonConnector(account).list_open_orders()] == [
+        "115-0000000-0000001"
+    ]
