@@ -121,7 +121,9 @@ class ShipStationOrderInline(admin.StackedInline):
                 dedupe_key__startswith=f"order:{obj.order_id}:",
             )
         )
-        found += list(OutboundJob.objects.filter(kind=PUSH_TRACKING_KIND, group_key=f"order:{obj.order_id}"))
+        found += list(
+            OutboundJob.objects.filter(kind=PUSH_TRACKING_KIND, dedupe_key__startswith=f"{obj.order_id}:")
+        )
         return _job_links(sorted(found, key=lambda j: j.pk))
 
 

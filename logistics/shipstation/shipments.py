@@ -15,6 +15,7 @@ from django.utils import timezone
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
+from integration_server.raw_payloads import store_pulled_records
 from logistics.models import ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import conf
 from logistics.shipstation.accounts import client_for, require_account
@@ -43,6 +44,7 @@ class ParsedShipment:
     voided: bool
     store_id: int | None = None
     items: list[dict] = field(default_factory=list)
+    raw: dict = field(default_factory=dict, repr=False)
 
 
 def _date(value) -> date | None:
@@ -78,6 +80,7 @@ def parse_shipment(record: dict) -> ParsedShipment:
         voided=bool(record.get("voided")),
         store_id=(record.get("advancedOptions") or {}).get("storeId"),
         items=items,
+        raw=record,
     )
 
 
@@ -94,7 +97,13 @@ def parse_fulfillment(record: dict) -> ParsedShipment:
         service_code=record.get("fulfillmentServiceCode") or "",
         ship_date=_date(record.get("shipDate")),
         voided=bool(record.get("voided")),
+        raw=record,
     )
+
+
+def push_group(account_id) -> str:
+    """Tracking pushes run grouped per marketplace account (one worker task drains them)."""
+    return f"account:{account_id}"
 
 
 def _match(parsed: list[ParsedShipment]) -> dict[int, int]:
@@ -171,6 +180,12 @@ def record_shipments(parsed: list[ParsedShipment], via: str) -> dict[str, int]:
         if not fresh:
             return counts
         matched = _match(list(fresh.values()))
+        store_pulled_records(
+            "shipstation",
+            "shipment",
+            [(f"{p.source}:{p.external_id}", "voided" if p.voided else "v1", p.raw) for p in fresh.values()],
+        )
+        account_of = dict(Order.objects.filter(pk__in=set(matched.values())).values_list("id", "account_id"))
         rows = []
         for p in fresh.values():
             order_id = matched.get(p.external_id)
@@ -240,7 +255,7 @@ def record_shipments(parsed: list[ParsedShipment], via: str) -> dict[str, int]:
                         payload={"shipment_id": r.pk},
                         # one push per package: a fulfillment repeating a label's tracking number is not re-sent
                         dedupe_key=f"{r.order_id}:{r.tracking_number}",
-                        group_key=f"order:{r.order_id}",
+                        group_key=push_group(account_of.get(r.order_id)),
                     )
                     for r in to_push
                 ]

@@ -9,7 +9,7 @@ from integration_server.outbox import enqueue_jobs
 from integration_server.outbox.runner import retry_now
 from logistics.models import CarrierCodeMapping, ShipStationShipment
 from logistics.shipstation.carriers import map_carrier
-from logistics.shipstation.shipments import PUSH_TRACKING_KIND
+from logistics.shipstation.shipments import PUSH_TRACKING_KIND, push_group
 from marketplaces.connectors import ShipmentConfirmation, connector_for
 
 TState = ShipStationShipment.TrackingState
@@ -98,7 +98,7 @@ def push_again(shipment_ids: list[int]) -> int:
             kind=PUSH_TRACKING_KIND,
             payload={"shipment_id": s.pk},
             dedupe_key=f"{key}:again:{stamp}",
-            group_key=f"order:{s.order_id}",
+            group_key=push_group(s.order.account_id),
         )
         for key, s in keys.items()
         if key not in jobs or jobs[key].state == OutboundJob.State.SUCCEEDED
