@@ -75,20 +75,24 @@ def test_shipstation_createorders_limits_and_per_order_errors(shipstation_sim):
     assert (paged["total"], paged["pages"], len(paged["orders"])) == (1, 1, 1)
 
 
+def _access_token(sim) -> str:
+    return requests.post(
+        f"{sim.base_url}/auth/o2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": next(iter(sim.refresh_tokens)),
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+        },
+        timeout=5,
+    ).json()["access_token"]
+
+
 def test_amazon_checks_the_token_paging_dates_and_rate(amazon_sim):
     base = amazon_sim.base_url
     for _ in range(3):
         amazon_sim.add_order()
-    token = requests.post(
-        f"{base}/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": next(iter(amazon_sim.refresh_tokens)),
-            "client_id": amazon_sim.client_id,
-            "client_secret": amazon_sim.client_secret,
-        },
-        timeout=5,
-    ).json()["access_token"]
+    token = _access_token(amazon_sim)
     bad = requests.post(
         f"{base}/auth/o2/token", data={"grant_type": "refresh_token", "client_id": "x"}, timeout=5
     )
@@ -136,23 +140,7 @@ def test_amazon_429_past_the_burst():
     sim = AmazonSimulator(limits={"searchOrders": ("0.0056", 2, 60.0)})
     server = serve_in_thread(sim)
     try:
-        token = sim.token(
-            type(
-                "R",
-                (),
-                {
-                    "form": lambda self: {
-                        "grant_type": "refresh_token",
-                        "refresh_token": next(iter(sim.refresh_tokens)),
-                        "client_id": sim.client_id,
-                        "client_secret": sim.client_secret,
-                    }
-                },
-            )()
-        )
-        import json
-
-        access = json.loads(token[1])["access_token"]
+        access = _access_token(sim)
         params = {
             "marketplaceIds": "ATVPDKIKX0DER",
             "lastUpdatedAfter": _iso(datetime.now(UTC) - timedelta(hours=1)),
