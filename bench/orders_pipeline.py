@@ -78,6 +78,9 @@ def main() -> None:
         ]
         pages = [[parse_order(r) for r in records[i : i + 100]] for i in range(0, n, 100)]
         amz.orders.clear()
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
         t0 = time.perf_counter()
         for page in pages:
             ingest_orders(local, page)
@@ -85,6 +88,9 @@ def main() -> None:
         from integration_server.models import OutboundJob
 
         jobs = OutboundJob.objects.filter(kind=CREATE_KIND).count()
+        with CaptureQueriesContext(connection) as queries:
+            ingest_orders(local, [parse_order(amz.add_order(f"902-{i:07d}-0000000")) for i in range(100)])
+        amz.orders.clear()
 
         # (2) through HTTP: Amazon simulator -> pull_orders (LWA, paging, parsing, ingest)
         for i in range(n):
@@ -120,6 +126,7 @@ def main() -> None:
         teardown_databases(old_config, verbosity=0)
 
     print(f"command: DATABASE_URL=... {sys.executable} bench/orders_pipeline.py --orders {n}")
+    print(f"SQL queries to ingest one page of 100 new orders: {len(queries)}")
     print(
         f"ingest (pages of 100 -> orders + lines + raw payloads + outbox rows): {n} orders in {ingest_s:.2f}s = {n / ingest_s:,.0f} orders/s ({jobs} outbox rows)"
     )

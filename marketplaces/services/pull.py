@@ -100,7 +100,7 @@ def pull_orders(
     return summary
 
 
-PULL_LEASE = timedelta(minutes=30)
+PULL_LEASE = timedelta(minutes=10)
 
 
 def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> bool:
