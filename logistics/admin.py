@@ -1,1 +1,3 @@
 """Ops UI of the logistics app."""
+
+from logistics.shipstation import admin as shipstation_admin  # noqa: F401 - registers the ShipStation admin

@@ -1,1 +1,218 @@
-"""Ops UI of the marketplaces app."""
+"""Ops UI of the marketplaces app: accounts (credentials write-only and masked), orders with their lines.
+
+Lower apps add their own inlines and actions to the order page with ``register_order_inline`` /
+``register_order_action`` (logistics shows the ShipStation state, shipments and jobs there)."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from marketplaces.models import MarketplaceAccount, Order, OrderLine
+
+CREDENTIAL_HINTS = {
+    "amazon": "client_id, client_secret, refresh_token",
+    "ebay": "client_id, client_secret, refresh_token",
+    "mirakl": "api_key",
+    "rithum": "client_id, client_secret (or api_token)",
+}
+
+
+def mask(value) -> str:
+    text = str(value or "")
+    return "(empty)" if not text else "••••" + (text[-4:] if len(text) > 12 else "")
+
+
+class MarketplaceAccountForm(forms.ModelForm):
+    new_credentials = forms.JSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+        help_text="Write-only. A JSON object of the keys to set, e.g. "
+        '{"client_id": "...", "client_secret": "...", "refresh_token": "..."}; a key set to null is removed. '
+        "Blank keeps the stored credentials.",
+    )
+
+    class Meta:
+        model = MarketplaceAccount
+        fields = (
+            "channel",
+            "name",
+            "enabled",
+            "sandbox",
+            "api_base_url",
+            "auth_base_url",
+            "options",
+            "shipstation_store_id",
+            "pull_interval_minutes",
+        )
+
+    def clean_new_credentials(self):
+        value = self.cleaned_data.get("new_credentials")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Give a JSON object.")
+        return value
+
+    def save(self, commit=True):
+        update = self.cleaned_data.get("new_credentials")
+        if update:
+            creds = dict(self.instance.credentials or {})
+            for key, value in update.items():
+                if value is None:
+                    creds.pop(key, None)
+                else:
+                    creds[key] = value
+            self.instance.credentials = creds
+        return super().save(commit)
+
+
+@admin.register(MarketplaceAccount)
+class MarketplaceAccountAdmin(admin.ModelAdmin):
+    form = MarketplaceAccountForm
+    list_display = (
+        "name",
+        "channel",
+        "enabled",
+        "sandbox",
+        "shipstation_store_id",
+        "pull_interval_minutes",
+        "orders_watermark",
+        "last_pull_at",
+        "pull_ok",
+    )
+    list_filter = ("channel", "enabled", "sandbox")
+    search_fields = ("name",)
+    readonly_fields = (
+        "stored_credentials",
+        "orders_watermark",
+        "last_pull_at",
+        "last_pull_error",
+        "created_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
+        (
+            "Connection",
+            {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
+        ),
+        ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
+        ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
+    )
+
+    @admin.display(description="credentials (masked)")
+    def stored_credentials(self, obj):
+        creds = obj.credentials or {}
+        hint = CREDENTIAL_HINTS.get(obj.channel, "")
+        if not creds:
+            return f"none stored (expected: {hint})" if hint else "none stored"
+        return format_html_join(", ", "{}: {}", ((k, mask(v)) for k, v in sorted(creds.items())))
+
+    @admin.display(description="last pull ok", boolean=True)
+    def pull_ok(self, obj):
+        return None if obj.last_pull_at is None else not obj.last_pull_error
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ("line_id", "sku", "title", "quantity", "unit_price")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "problem"
+    parameter_name = "problem"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Flagged / has a problem"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(problem="")
+        return queryset
+
+
+_EXTRA_INLINES: list = []
+_EXTRA_ACTIONS: list = []
+
+
+def register_order_inline(inline_cls) -> None:
+    if inline_cls not in _EXTRA_INLINES:
+        _EXTRA_INLINES.append(inline_cls)
+
+
+def register_order_action(fn) -> None:
+    if fn not in _EXTRA_ACTIONS:
+        _EXTRA_ACTIONS.append(fn)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "marketplace_order_id",
+        "account",
+        "state",
+        "marketplace_status",
+        "purchased_at",
+        "order_total",
+        "currency",
+        "problem",
+        "created_at",
+    )
+    list_filter = ("state", "account", NeedsAttentionFilter, "marketplace_status", "created_at")
+    list_select_related = ("account",)
+    search_fields = ("=marketplace_order_id", "lines__sku")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    inlines = [OrderLineInline]
+    readonly_fields = (
+        "account",
+        "marketplace_order_id",
+        "marketplace_status",
+        "sales_channel",
+        "purchased_at",
+        "marketplace_updated_at",
+        "currency",
+        "order_total",
+        "ship_to",
+        "raw_payload",
+        "created_at",
+        "updated_at",
+    )
+    fields = ("state", "problem", *readonly_fields)
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, *_EXTRA_INLINES]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for fn in _EXTRA_ACTIONS:
+            actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
+        return actions
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="buyer / ship to")
+    def ship_to(self, obj):
+        buyer = obj.buyer or {}
+        address = buyer.get("ship_to") or {}
+        parts = [buyer.get("name"), address.get("city"), address.get("state"), address.get("country")]
+        return ", ".join(p for p in parts if p) or "-"
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, may_have_duplicates
+
+
+def pretty_json(value) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)

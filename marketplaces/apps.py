@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class MarketplacesConfig(AppConfig):
     name = "marketplaces"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from integration_server.schedules import register_schedule
+        from integration_server.simulators import register_simulator
+        from marketplaces.connectors import register_connector
+        from marketplaces.connectors.amazon import AmazonConnector
+        from marketplaces.simulators.amazon import demo_simulator
+
+        register_connector("amazon", AmazonConnector)
+        register_schedule("orders-pull", "marketplaces.tasks.pull_due_accounts", minutes=1)
+        register_simulator("amazon", demo_simulator, 8102)

@@ -38,6 +38,9 @@ class MarketplaceAccount(models.Model):
         null=True, blank=True, help_text="Last-update time up to which orders have been pulled."
     )
     last_pull_at = models.DateTimeField(null=True, blank=True)
+    pull_lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A pull is running until then (one pull per account at a time)."
+    )
     last_pull_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -59,6 +62,9 @@ class Order(models.Model):
     account = models.ForeignKey(MarketplaceAccount, on_delete=models.PROTECT, related_name="orders")
     marketplace_order_id = models.CharField(max_length=100)
     marketplace_status = models.CharField(max_length=60, blank=True)
+    sales_channel = models.CharField(
+        max_length=40, blank=True, help_text="The marketplace's site id (Amazon marketplaceId, ...)."
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     problem = models.TextField(blank=True, help_text="Why the order is flagged.")
     purchased_at = models.DateTimeField(null=True, blank=True)

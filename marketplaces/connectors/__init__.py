@@ -8,6 +8,7 @@ from marketplaces.connectors.base import (
     QuantityResult,
     QuantityUpdate,
     ShipmentConfirmation,
+    connector_class,
     connector_for,
     register_connector,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "QuantityResult",
     "QuantityUpdate",
     "ShipmentConfirmation",
+    "connector_class",
     "connector_for",
     "register_connector",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 
@@ -33,6 +33,8 @@ class PulledOrder:
     currency: str = ""
     total: Decimal | None = None
     is_cancelled: bool = False
+    is_shipped: bool = False  # already shipped on the marketplace (a backfill): stored, not sent on
+    sales_channel: str = ""  # the marketplace's site id (Amazon marketplaceId)
     raw: dict = field(default_factory=dict)
 
 
@@ -51,6 +53,8 @@ class ShipmentConfirmation:
     shipping_method: str = ""
     ship_date: date | datetime | None = None
     lines: list[tuple[str, int]] = field(default_factory=list)  # (marketplace line id, quantity)
+    package_reference: str = ""  # our id of the package (the ShipStation shipment id)
+    sales_channel: str = ""  # the marketplace site of the order (Amazon marketplaceId)
 
 
 @dataclass
@@ -74,9 +78,17 @@ class MarketplaceConnector(ABC):
     def __init__(self, account):
         self.account = account
 
+    # Orders show up in the vendor's API this long after they change: windows end this far in the past.
+    update_lag = timedelta(minutes=2)
+    # Order ids are unique across every account of the channel (Amazon); else the ShipStation orderKey
+    # names the account too (each Mirakl operator numbers its own orders).
+    order_ids_globally_unique = True
+
     @abstractmethod
-    def iter_orders(self, updated_since: datetime) -> Iterator[OrderPage]:
-        """Orders updated since the time, page by page, with the vendor's paging."""
+    def iter_orders(
+        self, updated_since: datetime, updated_before: datetime | None = None
+    ) -> Iterator[OrderPage]:
+        """Orders updated in [since, before), page by page, with the vendor's paging."""
 
     def acknowledge_orders(self, orders: list[PulledOrder]) -> None:  # noqa: B027 - optional
         """Accept / acknowledge orders where the marketplace requires it."""
@@ -99,6 +111,10 @@ _CONNECTORS: dict[str, type[MarketplaceConnector]] = {}
 
 def register_connector(channel: str, cls: type[MarketplaceConnector]) -> None:
     _CONNECTORS[channel] = cls
+
+
+def connector_class(channel: str) -> type[MarketplaceConnector] | None:
+    return _CONNECTORS.get(channel)
 
 
 def connector_for(account) -> MarketplaceConnector:

@@ -1,0 +1,91 @@
+"""ShipStation V1 API client: HTTP Basic (key + secret), one shared budget per key (40/min by default,
+paced across processes), 429 -> wait ``X-Rate-Limit-Reset`` seconds (a throttle, not a retry)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import requests
+
+from integration_server.http.client import ApiClient
+from integration_server.http.errors import AuthenticationError
+
+MAX_ORDERS_PER_CALL = 100
+PAGE_SIZE = 100
+
+
+class ShipStationClient(ApiClient):
+    vendor = "shipstation"
+    default_throttle_wait = 60.0
+
+    def __init__(self, account, session: requests.Session | None = None):
+        super().__init__(
+            account.base_url,
+            rate_key=f"shipstation:{account.pk}",
+            per_minute=account.requests_per_minute or 40,
+            burst=max((account.requests_per_minute or 40) // 4, 1),
+            session=session,
+        )
+        self.account = account
+
+    def auth_headers(self) -> dict[str, str]:
+        if not self.account.api_key or not self.account.api_secret:
+            raise AuthenticationError("ShipStation account has no API key/secret", vendor=self.vendor)
+        token = base64.b64encode(f"{self.account.api_key}:{self.account.api_secret}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    def throttle_wait(self, response: requests.Response) -> float:
+        reset = response.headers.get("X-Rate-Limit-Reset")
+        try:
+            return max(float(reset), 1.0) if reset is not None else self.default_throttle_wait
+        except ValueError:
+            return self.default_throttle_wait
+
+    # --- orders -------------------------------------------------------------------------------------------
+    def create_orders(self, orders: list[dict]) -> dict:
+        if len(orders) > MAX_ORDERS_PER_CALL:
+            raise ValueError(f"at most {MAX_ORDERS_PER_CALL} orders per createorders call")
+        return self.post_json("/orders/createorders", orders).json()
+
+    # --- shipments and fulfillments ---------------------------------------------------------------------
+    def get_resource(self, url: str) -> dict:
+        return self.get_json(url)
+
+    def iter_pages(self, path: str, key: str, params: dict) -> Iterator[list[dict]]:
+        page = 1
+        while True:
+            data = self.get_json(path, params={**params, "page": page, "pageSize": PAGE_SIZE})
+            yield data.get(key) or []
+            if page >= int(data.get("pages") or 1):
+                return
+            page += 1
+
+    def list_shipments(self, **params) -> Iterator[list[dict]]:
+        return self.iter_pages("/shipments", "shipments", {"includeShipmentItems": "true", **params})
+
+    def list_fulfillments(self, **params) -> Iterator[list[dict]]:
+        return self.iter_pages("/fulfillments", "fulfillments", params)
+
+    # --- account ------------------------------------------------------------------------------------------
+    def list_stores(self) -> list[dict]:
+        return self.get_json("/stores")
+
+    def list_carriers(self) -> list[dict]:
+        return self.get_json("/carriers")
+
+    def subscribe_webhook(self, target_url: str, event: str, friendly_name: str, store_id=None) -> int:
+        body = {
+            "target_url": target_url,
+            "event": event,
+            "store_id": store_id,
+            "friendly_name": friendly_name,
+        }
+        return int(self.post_json("/webhooks/subscribe", body).json()["id"])
+
+    def list_webhooks(self) -> list[dict]:
+        data = self.get_json("/webhooks")
+        return data.get("webhooks", []) if isinstance(data, dict) else data
+
+    def unsubscribe_webhook(self, webhook_id: int) -> None:
+        self.request("DELETE", f"/webhooks/{webhook_id}")

@@ -1,0 +1,74 @@
+"""What we send to ShipStation for a marketplace order (pure: no database, no HTTP)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from marketplaces.connectors import connector_class
+
+
+def order_key_for(channel: str, account_id: int, marketplace_order_id: str) -> str:
+    """Stable per (channel, order id): a retry updates the ShipStation order instead of duplicating it.
+    Where order ids are only unique inside one account (Mirakl operators), the key names the account."""
+    cls = connector_class(channel)
+    if cls is None or cls.order_ids_globally_unique:
+        return f"{channel}:{marketplace_order_id}"
+    return f"{channel}-{account_id}:{marketplace_order_id}"
+
+
+def ss_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
+
+
+def _num(value: Decimal | None):
+    return float(value) if value is not None else None
+
+
+def build_order(order, lines, *, order_key: str, store_id: int, status: str = "awaiting_shipment") -> dict:
+    """The whole ShipStation Order object (V1 has no partial update: every update resends all of it)."""
+    buyer = order.buyer or {}
+    ship_to = buyer.get("ship_to") or {}
+    address = {
+        "name": ship_to.get("name") or buyer.get("name") or "",
+        "company": ship_to.get("company") or None,
+        "street1": ship_to.get("street1") or "",
+        "street2": ship_to.get("street2") or None,
+        "street3": ship_to.get("street3") or None,
+        "city": ship_to.get("city") or "",
+        "state": ship_to.get("state") or "",
+        "postalCode": ship_to.get("postal_code") or "",
+        "country": ship_to.get("country") or "",
+        "phone": ship_to.get("phone") or buyer.get("phone") or None,
+        "residential": ship_to.get("residential"),
+    }
+    return {
+        "orderNumber": order.marketplace_order_id,
+        "orderKey": order_key,
+        "orderDate": ss_datetime(order.purchased_at or order.created_at),
+        "paymentDate": ss_datetime(order.purchased_at or order.created_at),
+        "orderStatus": status,
+        "customerUsername": buyer.get("email") or None,
+        "customerEmail": buyer.get("email") or None,
+        "billTo": {"name": buyer.get("name") or address["name"]},
+        "shipTo": address,
+        "items": [
+            {
+                "lineItemKey": line.line_id,
+                "sku": line.sku,
+                "name": line.title or line.sku,
+                "quantity": line.quantity,
+                "unitPrice": _num(line.unit_price),
+                "adjustment": False,
+            }
+            for line in lines
+        ],
+        "amountPaid": _num(order.order_total),
+        "advancedOptions": {
+            "storeId": store_id,
+            "customField1": order.marketplace_order_id,
+            "source": order.account.channel if hasattr(order, "account") else "",
+        },
+    }

@@ -1,0 +1,263 @@
+"""Marketplace orders into ShipStation: the reactions to new and cancelled orders (run inside the ingest
+transaction) and the outbox handlers that call ``POST /orders/createorders`` in batches of up to 100 per
+store. Each order's result is recorded on its ``ShipStationOrder``."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from integration_server.http.errors import PermanentError, RetryableError
+from integration_server.models import OutboundJob
+from integration_server.outbox import enqueue_jobs
+from integration_server.outbox.runner import cancel as cancel_jobs
+from logistics.models import ShipStationOrder
+from logistics.shipstation.accounts import client_for, require_account
+from logistics.shipstation.order_payload import build_order, order_key_for
+from marketplaces.models import Order
+
+log = logging.getLogger(__name__)
+
+CREATE_KIND = "shipstation.create_order"
+CANCEL_KIND = "shipstation.cancel_order"
+SSState = ShipStationOrder.State
+NOT_UPDATABLE = ("shipped", "cancelled", "canceled")
+
+
+def group_for(store_id) -> str:
+    return f"store:{store_id}"
+
+
+def create_job(order_id: int, store_id: int, dedupe_key: str | None = None) -> OutboundJob:
+    return OutboundJob(
+        kind=CREATE_KIND,
+        payload={"order_id": order_id},
+        dedupe_key=dedupe_key or f"order:{order_id}",
+        group_key=group_for(store_id),
+    )
+
+
+# --- reactions to order events (inside the ingest transaction) ---------------------------------------------
+def queue_creates(orders: list[Order]) -> None:
+    """New orders -> one ShipStationOrder row each (the orderKey fixed before the first try) and one
+    "create in ShipStation" job each. Flagged orders are not sent on. Constant number of queries."""
+    rows, jobs = [], []
+    for order in orders:
+        if order.state != Order.State.NEW:
+            continue
+        account = order.account
+        key = order_key_for(account.channel, account.pk, order.marketplace_order_id)
+        store = account.shipstation_store_id
+        if store is None:
+            rows.append(
+                ShipStationOrder(
+                    order=order,
+                    order_key=key,
+                    state=SSState.BLOCKED,
+                    last_error="The marketplace account has no ShipStation store id: set it, then send again.",
+                )
+            )
+            continue
+        rows.append(ShipStationOrder(order=order, order_key=key, store_id=store))
+        jobs.append(create_job(order.pk, store))
+    if rows:
+        ShipStationOrder.objects.bulk_create(rows, ignore_conflicts=True)
+    enqueue_jobs(jobs)
+
+
+def queue_cancels(orders: list[Order]) -> None:
+    """Orders the marketplace cancelled before shipment -> a "cancel in ShipStation" job each."""
+    rows = list(
+        ShipStationOrder.objects.filter(order_id__in=[o.pk for o in orders]).exclude(
+            state__in=[SSState.CANCELLED, SSState.CANCEL_PENDING]
+        )
+    )
+    if not rows:
+        return
+    ShipStationOrder.objects.filter(pk__in=[r.pk for r in rows]).update(state=SSState.CANCEL_PENDING)
+    enqueue_jobs(
+        [
+            OutboundJob(
+                kind=CANCEL_KIND,
+                payload={"order_id": r.order_id},
+                dedupe_key=f"cancel:{r.order_id}",
+                group_key=group_for(r.store_id),
+            )
+            for r in rows
+        ]
+    )
+
+
+# --- outbox handlers ------------------------------------------------------------------------------------
+def _rows_for(jobs) -> dict[int, ShipStationOrder]:
+    ids = [job.payload["order_id"] for job in jobs]
+    return {
+        row.order_id: row
+        for row in ShipStationOrder.objects.filter(order_id__in=ids)
+        .select_related("order__account")
+        .prefetch_related("order__lines")
+    }
+
+
+def _send(rows_by_job: dict[int, ShipStationOrder], status: str) -> dict[int, object]:
+    """One createorders call for the rows; returns job id -> ShipStation result or exception."""
+    if not rows_by_job:
+        return {}
+    payloads = [
+        build_order(
+            row.order,
+            list(row.order.lines.all()),
+            order_key=row.order_key,
+            store_id=row.store_id,
+            status=status,
+        )
+        for row in rows_by_job.values()
+    ]
+    data = client_for(require_account()).create_orders(payloads)
+    return outcomes_from_answer({job_id: row.order_key for job_id, row in rows_by_job.items()}, data)
+
+
+def outcomes_from_answer(keys_by_job: dict[int, str], data: dict) -> dict[int, object]:
+    """createorders answer -> job id -> the order's result, or the exception that fails that job alone.
+    A refusal because the order is already shipped / cancelled in ShipStation counts as done."""
+    results = {r.get("orderKey"): r for r in data.get("results") or []}
+    outcomes: dict[int, object] = {}
+    for job_id, key in keys_by_job.items():
+        result = results.get(key)
+        if result is None:
+            outcomes[job_id] = RetryableError(
+                "ShipStation's answer has no result for this order", vendor="shipstation"
+            )
+        elif result.get("success"):
+            outcomes[job_id] = result
+        else:
+            message = str(result.get("errorMessage") or "rejected")[:500]
+            if any(word in message.lower() for word in NOT_UPDATABLE):
+                outcomes[job_id] = {**result, "note": "already shipped or cancelled in ShipStation"}
+            else:
+                outcomes[job_id] = RetryableError(message, vendor="shipstation")
+    return outcomes
+
+
+def create_orders_handler(jobs: list[OutboundJob]) -> dict:
+    """Batch handler of CREATE_KIND (same store, up to 100 jobs): one createorders call."""
+    rows = _rows_for(jobs)
+    outcomes: dict[int, object] = {}
+    to_send: dict[int, ShipStationOrder] = {}
+    for job in jobs:
+        row = rows.get(job.payload["order_id"])
+        if row is None:
+            outcomes[job.pk] = PermanentError("the order has no ShipStation record")
+        elif row.order.state == Order.State.CANCELLED or row.state in (
+            SSState.CANCEL_PENDING,
+            SSState.CANCELLED,
+        ):
+            outcomes[job.pk] = {"skipped": "order cancelled"}
+        elif row.store_id is None:
+            outcomes[job.pk] = PermanentError("the marketplace account has no ShipStation store id")
+        else:
+            to_send[job.pk] = row
+    results = _send(to_send, "awaiting_shipment")
+    outcomes.update(results)
+
+    now = timezone.now()
+    created, changed = [], []
+    for job_id, row in to_send.items():
+        result = results[job_id]
+        if isinstance(result, Exception):
+            row.state, row.last_error = SSState.FAILED, str(result)[:2000]
+        else:
+            row.state, row.last_error, row.sent_at = SSState.CREATED, "", now
+            row.shipstation_order_id = result.get("orderId") or row.shipstation_order_id
+            created.append(row.order_id)
+        changed.append(row)
+    with transaction.atomic():
+        if changed:
+            ShipStationOrder.objects.bulk_update(
+                changed, ["state", "last_error", "sent_at", "shipstation_order_id", "updated_at"]
+            )
+        if created:
+            Order.objects.filter(pk__in=created, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
+                state=Order.State.SENT, problem="", updated_at=now
+            )
+    return outcomes
+
+
+def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
+    """Batch handler of CANCEL_KIND: an order never tried is simply not sent; an order ShipStation may
+    hold is resent with the same orderKey and ``orderStatus: cancelled``."""
+    rows = _rows_for(jobs)
+    create_jobs = {
+        j.payload["order_id"]: j
+        for j in OutboundJob.objects.filter(
+            kind=CREATE_KIND, dedupe_key__in=[f"order:{job.payload['order_id']}" for job in jobs]
+        )
+    }
+    outcomes: dict[int, object] = {}
+    to_send: dict[int, ShipStationOrder] = {}
+    done_locally: list[ShipStationOrder] = []
+    for job in jobs:
+        row = rows.get(job.payload["order_id"])
+        create = create_jobs.get(job.payload["order_id"])
+        if row is None or row.state == SSState.CANCELLED:
+            outcomes[job.pk] = {"skipped": "nothing to cancel"}
+        elif create is not None and create.state == OutboundJob.State.RUNNING:
+            outcomes[job.pk] = RetryableError("the creation of this order is running; cancel after it")
+        elif row.shipstation_order_id is None and (create is None or create.attempts == 0):
+            if create is not None:
+                cancel_jobs([create.pk])
+            done_locally.append(row)
+            outcomes[job.pk] = {"cancelled": "before it was sent to ShipStation"}
+        else:
+            if create is not None and create.state == OutboundJob.State.PENDING:
+                cancel_jobs([create.pk])
+            to_send[job.pk] = row
+    results = _send(to_send, "cancelled")
+    outcomes.update(results)
+    now = timezone.now()
+    cancelled = done_locally + [
+        row for job_id, row in to_send.items() if not isinstance(results[job_id], Exception)
+    ]
+    for row in cancelled:
+        row.state, row.cancelled_at, row.last_error = SSState.CANCELLED, now, ""
+    for job_id, row in to_send.items():
+        if isinstance(results[job_id], Exception):
+            row.last_error = str(results[job_id])[:2000]
+    if rows:
+        ShipStationOrder.objects.bulk_update(
+            list(rows.values()), ["state", "cancelled_at", "last_error", "updated_at"]
+        )
+    return outcomes
+
+
+# --- admin: send again ------------------------------------------------------------------------------------
+def send_again(order_ids: list[int]) -> int:
+    """Queue a fresh create (an update in ShipStation: same orderKey) for the orders; returns jobs queued."""
+    orders = list(Order.objects.filter(pk__in=order_ids).select_related("account"))
+    rows = {r.order_id: r for r in ShipStationOrder.objects.filter(order_id__in=order_ids)}
+    jobs, new_rows = [], []
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    for order in orders:
+        if order.state in (Order.State.CANCELLED, Order.State.SHIPPED):
+            continue
+        store = order.account.shipstation_store_id
+        if store is None:
+            continue
+        row = rows.get(order.pk)
+        if row is None:
+            key = order_key_for(order.account.channel, order.account.pk, order.marketplace_order_id)
+            new_rows.append(ShipStationOrder(order=order, order_key=key, store_id=store))
+        elif row.store_id is None or row.state == SSState.BLOCKED:
+            ShipStationOrder.objects.filter(pk=row.pk).update(
+                store_id=store, state=SSState.PENDING, last_error=""
+            )
+        jobs.append(create_job(order.pk, store, dedupe_key=f"order:{order.pk}:again:{stamp}"))
+    with transaction.atomic():
+        ShipStationOrder.objects.bulk_create(new_rows, ignore_conflicts=True)
+        Order.objects.filter(pk__in=[j.payload["order_id"] for j in jobs], state=Order.State.FLAGGED).update(
+            state=Order.State.NEW
+        )
+        enqueue_jobs(jobs)
+    return len(jobs)

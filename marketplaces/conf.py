@@ -1,0 +1,14 @@
+"""Settings of the marketplaces app, from the environment (documented in .env.example)."""
+
+from integration_server.settings import env
+
+# A pull starts this long before the last watermark (orders show up late; upserts make repeats harmless).
+ORDERS_PULL_OVERLAP_MINUTES = env.int("ORDERS_PULL_OVERLAP_MINUTES", default=10)
+# The first pull of a new account reaches back this far.
+ORDERS_FIRST_PULL_DAYS = env.int("ORDERS_FIRST_PULL_DAYS", default=3)
+# Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
+AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
+# Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as
+# submitted (accepted, reason "still IN_PROGRESS"); keep it under the worker's task timeout (Q_TIMEOUT).
+AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=45)
+AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=10.0)

@@ -1,0 +1,34 @@
+"""django-q2 entry points of the marketplaces app: thin, they call services."""
+
+from __future__ import annotations
+
+import logging
+
+from integration_server.schedules import records_schedule_run
+from marketplaces.models import MarketplaceAccount
+from marketplaces.services.pull import accounts_due, claim_pull, pull_orders, release_pull
+
+log = logging.getLogger(__name__)
+
+
+@records_schedule_run("orders-pull")
+def pull_due_accounts() -> dict:
+    """Every minute: pull each enabled account whose own interval (default 5 min) has passed."""
+    from django_q.tasks import async_task
+
+    due = accounts_due()
+    for account in due:
+        async_task("marketplaces.tasks.pull_account", account.pk, q_options={"group": "orders-pull"})
+    return {"dispatched": len(due)}
+
+
+def pull_account(account_id: int) -> str:
+    account = MarketplaceAccount.objects.get(pk=account_id)
+    if not account.enabled:
+        return "disabled"
+    if not claim_pull(account):
+        return "a pull of this account is already running"
+    try:
+        return pull_orders(account).line()
+    finally:
+        release_pull(account)
