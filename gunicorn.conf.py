@@ -2,6 +2,24 @@
 
 import os
 
+from gunicorn.glogging import Logger
+
+from integration_server.logging_context import redact_path
+
+
+class RedactingLogger(Logger):
+    """Access log lines without the secrets that some vendors' webhook URLs carry."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("U", "r", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_path(atoms[key])
+        return atoms
+
+
+logger_class = RedactingLogger
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))

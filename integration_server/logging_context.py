@@ -12,6 +12,13 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("req
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Webhooks of vendors that sign nothing carry a secret in the URL: /webhook/<source>/<secret>.
+_WEBHOOK_SECRET = re.compile(r"(/webhook/[A-Za-z0-9_.-]+/)[^/\s?#\"']+")
+
+
+def redact_path(text: str) -> str:
+    """Hide the secret segment of webhook URLs in anything that is logged."""
+    return _WEBHOOK_SECRET.sub(r"\1***", text) if "/webhook/" in text else text
 
 
 class ContextFilter(logging.Filter):
@@ -24,7 +31,12 @@ class ContextFilter(logging.Filter):
             record.job_id = job_id
         # Django's request logger attaches the request object itself; it is not JSON and may carry PII.
         if hasattr(record, "request") and not isinstance(record.request, str):
-            record.request = f"{getattr(record.request, 'method', '')} {getattr(record.request, 'path', '')}"
+            path = redact_path(str(getattr(record.request, "path", "")))
+            record.request = f"{getattr(record.request, 'method', '')} {path}"
+        if isinstance(record.msg, str):
+            record.msg = redact_path(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_path(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

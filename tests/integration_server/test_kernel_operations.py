@@ -178,3 +178,55 @@ def test_failures_per_kind_in_the_last_hour_is_one_query(django_assert_num_queri
     with django_assert_num_queries(1):
         counts = failures_per_kind()
     assert counts == {"shipstation.create_order": 2, "tracking.push": 1}
+
+
+def test_webhook_secrets_in_urls_never_reach_the_log():
+    from django.test import RequestFactory
+
+    from integration_server.logging_context import redact_path
+
+    assert redact_path("Unauthorized: /webhook/zoho/s3cr3t-value") == "Unauthorized: /webhook/zoho/***"
+    assert redact_path("POST /webhook/shopify HTTP/1.1") == "POST /webhook/shopify HTTP/1.1"
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("Unauthorized", "/webhook/shipstation/abc123"),
+        None,
+    )
+    record.request = RequestFactory().post("/webhook/shipstation/abc123")
+    ContextFilter().filter(record)
+    assert "abc123" not in record.getMessage() and "abc123" not in record.request
+
+
+def test_gunicorn_access_log_redacts_webhook_secrets():
+    import importlib.util
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", settings.BASE_DIR / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    logger = conf.RedactingLogger.__new__(conf.RedactingLogger)
+    req = SimpleNamespace(
+        headers=[],
+        uri="/webhook/zoho/s3cr3t",
+        path="/webhook/zoho/s3cr3t",
+        query="",
+        method="POST",
+        version=(1, 1),
+    )
+    resp = SimpleNamespace(status="401 Unauthorized", response_length=0, headers=[], sent=0)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "REMOTE_ADDR": "127.0.0.1",
+        "RAW_URI": "/webhook/zoho/s3cr3t",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    import datetime
+
+    atoms = logger.atoms(resp, req, environ, datetime.timedelta(milliseconds=3))
+    assert "s3cr3t" not in atoms["U"] and "s3cr3t" not in atoms["r"]
