@@ -223,6 +223,8 @@ def test_gunicorn_access_log_redacts_webhook_secrets():
     environ = {
         "REQUEST_METHOD": "POST",
         "REMOTE_ADDR": "127.0.0.1",
+        "PATH_INFO": "/webhook/zoho/s3cr3t",
+        "QUERY_STRING": "",
         "RAW_URI": "/webhook/zoho/s3cr3t",
         "SERVER_PROTOCOL": "HTTP/1.1",
     }
