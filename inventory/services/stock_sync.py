@@ -70,95 +70,106 @@ def apply_zoho_stock(
     summary.read += len(records)
     if not by_sku:
         return
+    try:
+        with transaction.atomic():
+            _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run)
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        existing = {
-            row[0]: row[1:]
-            for row in StockLevel.objects.filter(sku__in=list(by_sku)).values_list(
-                "sku",
+    existing = {
+        row[0]: row[1:]
+        for row in StockLevel.objects.filter(sku__in=list(by_sku)).values_list(
+            "sku",
+            "zoho_available",
+            "zoho_modified_at",
+            "shadow_available",
+            "depleted",
+            "depletion_count",
+            "zoho_item_id",
+        )
+    }
+    writes, events, levels = [], [], {}
+    for sku in sorted(by_sku):
+        rec = by_sku[sku]
+        old = existing.get(sku)
+        if old is not None:
+            zoho, modified, shadow, depleted, count, item_id = old
+            if (
+                modified is not None
+                and rec.modified_at is not None
+                and (rec.modified_at < modified or (rec.modified_at == modified and not replay_equal))
+            ):
+                summary.stale += 1
+                continue
+            if (
+                zoho == rec.available
+                and shadow == rec.available
+                and item_id == rec.item_id
+                and (modified == rec.modified_at)
+            ):
+                levels[sku] = shadow  # nothing to write; allocation still re-checked (safety net)
+                continue
+        else:
+            depleted, count = False, 0
+            summary.new_skus += 1
+            if len(summary.new_sku_list) < 100:
+                summary.new_sku_list.append(sku)
+        newly_depleted = rec.available <= 0 and not depleted
+        if newly_depleted:
+            count += 1
+            events.append(
+                StockEvent(
+                    kind=StockEvent.Kind.DEPLETED, sku=sku, episode=count, details={"zoho": rec.available}
+                )
+            )
+        writes.append(
+            StockLevel(
+                sku=sku,
+                zoho_item_id=rec.item_id,
+                zoho_available=rec.available,
+                zoho_modified_at=rec.modified_at,
+                shadow_available=rec.available,
+                shadow_reset_at=now,
+                depleted=rec.available <= 0,
+                depletion_count=count,
+                updated_at=now,
+            )
+        )
+        levels[sku] = rec.available
+    summary.changed += len(writes)
+    summary.depleted += len(events)
+    if writes:
+        StockLevel.objects.bulk_create(
+            writes,
+            update_conflicts=True,
+            unique_fields=["sku"],
+            update_fields=[
+                "zoho_item_id",
                 "zoho_available",
                 "zoho_modified_at",
                 "shadow_available",
+                "shadow_reset_at",
                 "depleted",
                 "depletion_count",
-                "zoho_item_id",
-            )
-        }
-        writes, events, levels = [], [], {}
-        for sku in sorted(by_sku):
-            rec = by_sku[sku]
-            old = existing.get(sku)
-            if old is not None:
-                zoho, modified, shadow, depleted, count, item_id = old
-                if (
-                    modified is not None
-                    and rec.modified_at is not None
-                    and (rec.modified_at < modified or (rec.modified_at == modified and not replay_equal))
-                ):
-                    summary.stale += 1
-                    continue
-                if (
-                    zoho == rec.available
-                    and shadow == rec.available
-                    and item_id == rec.item_id
-                    and (modified == rec.modified_at)
-                ):
-                    levels[sku] = shadow  # nothing to write; allocation still re-checked (safety net)
-                    continue
-            else:
-                depleted, count = False, 0
-                summary.new_skus += 1
-                if len(summary.new_sku_list) < 100:
-                    summary.new_sku_list.append(sku)
-            newly_depleted = rec.available <= 0 and not depleted
-            if newly_depleted:
-                count += 1
-                events.append(
-                    StockEvent(
-                        kind=StockEvent.Kind.DEPLETED, sku=sku, episode=count, details={"zoho": rec.available}
-                    )
-                )
-            writes.append(
-                StockLevel(
-                    sku=sku,
-                    zoho_item_id=rec.item_id,
-                    zoho_available=rec.available,
-                    zoho_modified_at=rec.modified_at,
-                    shadow_available=rec.available,
-                    shadow_reset_at=now,
-                    depleted=rec.available <= 0,
-                    depletion_count=count,
-                    updated_at=now,
-                )
-            )
-            levels[sku] = rec.available
-        summary.changed += len(writes)
-        summary.depleted += len(events)
-        if dry_run:
-            transaction.set_rollback(True)
-        if writes and not dry_run:
-            StockLevel.objects.bulk_create(
-                writes,
-                update_conflicts=True,
-                unique_fields=["sku"],
-                update_fields=[
-                    "zoho_item_id",
-                    "zoho_available",
-                    "zoho_modified_at",
-                    "shadow_available",
-                    "shadow_reset_at",
-                    "depleted",
-                    "depletion_count",
-                    "updated_at",
-                ],
-            )
-        if events and not dry_run:
-            StockEvent.objects.bulk_create(events, ignore_conflicts=True)
-        to_push = reallocate(levels, ctx)
-        summary.to_push += sum(len(v) for v in to_push.values())
-        if collector is not None and not dry_run:
-            collector.add(to_push)
-            summary.jobs = collector.jobs_written
+                "updated_at",
+            ],
+        )
+    if events:
+        StockEvent.objects.bulk_create(events, ignore_conflicts=True)
+    to_push = reallocate(levels, ctx)
+    summary.to_push += sum(len(v) for v in to_push.values())
+    if collector is not None and not dry_run:
+        collector.add(to_push)
+        summary.jobs = collector.jobs_written
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

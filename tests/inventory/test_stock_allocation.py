@@ -73,7 +73,9 @@ def test_override_wins_over_account_ratio(account_ratios, overrides):
 @given(stock, policies)
 def test_nothing_to_allocate_publishes_zero(available, policy):
     if available - policy.safety_stock <= 0:
-        assert set(publish_quantities(available, {1: Decimal("1"), 2: Decimal("0.5")}, policy).values()) == {0}
+        assert set(publish_quantities(available, {1: Decimal("1"), 2: Decimal("0.5")}, policy).values()) == {
+            0
+        }
 
 
 def test_spec_examples():

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _published(sku):
-    return {pq.account.name: (pq.target_quantity, pq.published_quantity) for pq in
-            PublishedQuantity.objects.filter(sku=sku).select_related("account")}
+    return {
+        pq.account.name: (pq.target_quantity, pq.published_quantity)
+        for pq in PublishedQuantity.objects.filter(sku=sku).select_related("account")
+    }
 
 
 def _publish_all(skus_levels):
