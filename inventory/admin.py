@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 
 from inventory.models import (
     AccountStockPolicy,
@@ -156,6 +157,7 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 @admin.register(SkuRatioOverride)
 class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
+    formats = [CSV, XLSX]
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)
