@@ -102,3 +102,29 @@ def publish_quantities(
     available: int, ratios: Mapping[Hashable, Decimal | Fraction], policy: AllocationPolicy
 ) -> dict[Hashable, int]:
     return allocate(available, ratios, policy).quantities
+
+
+class Allocator:
+    """``publish_quantities`` for many SKUs sharing one set of ratios: the exact fractions (scaled by the
+    cap) are reduced once to integer pairs, so each SKU costs a few integer divisions. Same results as
+    ``allocate`` (a property test checks it)."""
+
+    def __init__(self, ratios: Mapping[Hashable, Decimal | Fraction], policy: AllocationPolicy):
+        self.policy = policy
+        self.ratios = dict(ratios)
+        exact = {key: to_fraction(r) for key, r in ratios.items()}
+        if any(r < 0 for r in exact.values()):
+            raise ValueError("ratios cannot be negative")
+        total = sum(exact.values(), Fraction(0))
+        cap = Fraction(policy.max_oversell_pct, 100)
+        scale = cap / total if total > cap else Fraction(1)
+        self._pairs = [(key, (r * scale).numerator, (r * scale).denominator) for key, r in exact.items()]
+        self._simple = policy.min_publish_qty == 0
+
+    def quantities(self, available: int) -> dict[Hashable, int]:
+        if not self._simple:
+            return allocate(available, self.ratios, self.policy).quantities
+        base = available - self.policy.safety_stock
+        if base <= 0:
+            return {key: 0 for key, _, _ in self._pairs}
+        return {key: base * num // den for key, num, den in self._pairs}

@@ -19,7 +19,8 @@ class InventoryConfig(AppConfig):
             publishing.PUSH_STOCK,
             publishing.push_stock,
             max_retries=publishing.MAX_RETRIES,
-            batch_size=100,
+            batch_size=20,
+            lease_seconds=900,
             description="Publish stock quantities to one marketplace account (batched per account).",
         )
         register_job_kind(

@@ -172,7 +172,6 @@ class PublishedQuantity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sku", "account"], name="published_quantity_unique"),
         ]
-        indexes = [models.Index(fields=["account", "sku"], name="published_qty_account_sku")]
 
     def __str__(self):
         return f"{self.sku} @ {self.account_id}: {self.published_quantity} -> {self.target_quantity}"

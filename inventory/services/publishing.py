@@ -15,16 +15,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_jobs
-from inventory.allocation import allocate, effective_ratios
+from integration_server.outbox import enqueue_job, enqueue_jobs
 from inventory.models import PublishedQuantity
 from inventory.services.context import AllocationContext
+from inventory.services.sql_lists import SPLIT, joined
 from marketplaces.connectors.base import QuantityUpdate, connector_for
 from marketplaces.models import MarketplaceAccount
 
 log = logging.getLogger(__name__)
 
 PUSH_STOCK = "stock.push"
+PUBLISHED = PublishedQuantity._meta.db_table
 MAX_RETRIES = 3  # SPEC 4
 
 
@@ -39,44 +40,51 @@ def reallocate(levels: dict[str, int], ctx: AllocationContext) -> dict[int, list
         return {}
     skus = sorted(levels)
     overrides = ctx.overrides_for(skus)
-    existing = {
-        (sku, account_id): (target, published)
-        for sku, account_id, target, published in PublishedQuantity.objects.filter(
-            sku__in=skus, account_id__in=list(ctx.account_ratios)
-        ).values_list("sku", "account_id", "target_quantity", "published_quantity")
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT sku, account_id, target_quantity, published_quantity FROM {PUBLISHED}
+                WHERE sku = ANY({SPLIT})""",  # noqa: S608
+            [joined(skus)],
+        )
+        existing = {(sku, account_id): (target, published) for sku, account_id, target, published in cursor}
     now = timezone.now()
-    writes: list[PublishedQuantity] = []
+    w_sku, w_account, w_qty = [], [], []
     to_push: dict[int, list[str]] = defaultdict(list)
     for sku in skus:
-        ratios = effective_ratios(ctx.account_ratios, overrides.get(sku))
-        quantities = allocate(levels[sku], ratios, ctx.policy).quantities
+        quantities = ctx.allocator_for(overrides.get(sku)).quantities(levels[sku])
         for account_id in sorted(quantities):
             qty = quantities[account_id]
             old = existing.get((sku, account_id))
             if old is None or old[0] != qty:
-                writes.append(
-                    PublishedQuantity(sku=sku, account_id=account_id, target_quantity=qty, updated_at=now)
-                )
+                w_sku.append(sku)
+                w_account.append(account_id)
+                w_qty.append(qty)
             if old is None or old[1] != qty:
                 to_push[account_id].append(sku)
-    if writes:  # rows in (sku, account) order: the same lock order as the shadow-stock path
-        PublishedQuantity.objects.bulk_create(
-            writes,
-            update_conflicts=True,
-            unique_fields=["sku", "account"],
-            update_fields=["target_quantity", "updated_at"],
-            batch_size=2000,
-        )
+    if w_sku:  # rows in (sku, account) order: the same lock order as the shadow-stock path
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {PUBLISHED} (sku, account_id, target_quantity, ordered_since_publish,
+                        last_result, last_reason, updated_at)
+                    SELECT s, a, q, 0, '', '', %s FROM unnest({SPLIT}, {SPLIT}::bigint[], {SPLIT}::int[]) AS d(s, a, q)
+                    ON CONFLICT (sku, account_id) DO UPDATE
+                    SET target_quantity = EXCLUDED.target_quantity, updated_at = EXCLUDED.updated_at""",  # noqa: S608
+                [now, joined(w_sku), joined(w_account), joined(w_qty)],
+            )
     return dict(to_push)
 
 
 class PushCollector:
-    """Gathers SKUs to push per account and writes one job per full connector batch (``flush`` writes the
-    rest), so a resync produces the fewest calls the batch limits allow."""
+    """Gathers SKUs to push per account into jobs of whole connector batches (``flush`` writes the rest), so
+    a resync produces the fewest calls the batch limits allow. Full jobs are written in groups
+    (``write_every`` jobs) to keep a resync's inserts and worker pokes few; a crash before they are written
+    leaves targets unpushed, which the next resync or rebalance pushes (target != published)."""
+
+    write_every = 200
 
     def __init__(self, ctx: AllocationContext):
         self.ctx = ctx
+        self.ready: list[tuple[int, list[str]]] = []
         self.pending: dict[int, list[str]] = defaultdict(list)
         self.seen: dict[int, set[str]] = defaultdict(set)
         self.skus_queued = 0
@@ -85,7 +93,7 @@ class PushCollector:
     def add(self, to_push: dict[int, list[str]]) -> None:
         full: list[tuple[int, list[str]]] = []
         for account_id, skus in to_push.items():
-            size = self.ctx.max_batch(account_id)
+            size = self.ctx.job_capacity(account_id)
             if size is None:
                 continue
             seen = self.seen[account_id]
@@ -97,10 +105,14 @@ class PushCollector:
             while len(bucket) >= size:
                 full.append((account_id, bucket[:size]))
                 del bucket[:size]
-        self._write(full)
+        self.ready.extend(full)
+        if len(self.ready) >= self.write_every or sum(len(c[1]) for c in self.ready) >= 50_000:
+            self._write(self.ready)
+            self.ready = []
 
     def flush(self) -> int:
-        rest = [(a, skus) for a, skus in self.pending.items() if skus]
+        rest = self.ready + [(a, skus) for a, skus in self.pending.items() if skus]
+        self.ready = []
         self.pending.clear()
         self._write(rest)
         return self.jobs_written
@@ -108,16 +120,23 @@ class PushCollector:
     def _write(self, chunks: list[tuple[int, list[str]]]) -> None:
         if not chunks:
             return
-        enqueue_jobs(
-            [
-                OutboundJob(
-                    kind=PUSH_STOCK,
-                    payload={"account_id": account_id, "skus": skus},
-                    group_key=group_key_for(account_id),
+        small = [(a, skus) for a, skus in chunks if len(skus) <= 1000]
+        if small:
+            enqueue_jobs(
+                [
+                    OutboundJob(
+                        kind=PUSH_STOCK,
+                        payload={"account_id": account_id, "skus": skus},
+                        group_key=group_key_for(account_id),
+                    )
+                    for account_id, skus in small
+                ]
+            )
+        for account_id, skus in chunks:  # big payloads one by one: a bulk insert would quote them slowly
+            if len(skus) > 1000:
+                enqueue_job(
+                    PUSH_STOCK, {"account_id": account_id, "skus": skus}, group_key=group_key_for(account_id)
                 )
-                for account_id, skus in chunks
-            ]
-        )
         self.jobs_written += len(chunks)
 
 

@@ -13,14 +13,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.models import StockEvent, StockLevel
 from inventory.services.context import AllocationContext
 from inventory.services.publishing import PushCollector, reallocate
+from inventory.services.sql_lists import SPLIT, SPLIT_NULLS, joined, joined_times
 
 log = logging.getLogger(__name__)
+STOCK = StockLevel._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,14 @@ class _DryRunRollback(Exception):
 
 def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
     now = timezone.now()
-    existing = {
-        row[0]: row[1:]
-        for row in StockLevel.objects.filter(sku__in=list(by_sku)).values_list(
-            "sku",
-            "zoho_available",
-            "zoho_modified_at",
-            "shadow_available",
-            "depleted",
-            "depletion_count",
-            "zoho_item_id",
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT sku, zoho_available, zoho_modified_at, shadow_available, depleted, depletion_count,
+                    zoho_item_id
+                FROM {STOCK} WHERE sku = ANY({SPLIT})""",  # noqa: S608
+            [joined(by_sku)],
         )
-    }
+        existing = {row[0]: row[1:] for row in cursor}
     writes, events, levels = [], [], {}
     for sku in sorted(by_sku):
         rec = by_sku[sku]
@@ -131,38 +129,35 @@ def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
                     kind=StockEvent.Kind.DEPLETED, sku=sku, episode=count, details={"zoho": rec.available}
                 )
             )
-        writes.append(
-            StockLevel(
-                sku=sku,
-                zoho_item_id=rec.item_id,
-                zoho_available=rec.available,
-                zoho_modified_at=rec.modified_at,
-                shadow_available=rec.available,
-                shadow_reset_at=now,
-                depleted=rec.available <= 0,
-                depletion_count=count,
-                updated_at=now,
-            )
-        )
+        writes.append((sku, rec.item_id, rec.available, rec.modified_at, count))
         levels[sku] = rec.available
     summary.changed += len(writes)
     summary.depleted += len(events)
-    if writes:
-        StockLevel.objects.bulk_create(
-            writes,
-            update_conflicts=True,
-            unique_fields=["sku"],
-            update_fields=[
-                "zoho_item_id",
-                "zoho_available",
-                "zoho_modified_at",
-                "shadow_available",
-                "shadow_reset_at",
-                "depleted",
-                "depletion_count",
-                "updated_at",
-            ],
-        )
+    if writes:  # in SKU order: the same lock order as the shadow-stock path
+        columns = list(zip(*writes, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {STOCK} (sku, zoho_item_id, zoho_available, zoho_modified_at, shadow_available,
+                        shadow_reset_at, depleted, depletion_count, updated_at)
+                    SELECT s, i, a, m, a, %s, a <= 0, c, %s
+                    FROM unnest({SPLIT}, {SPLIT}, {SPLIT}::int[], {SPLIT_NULLS}::timestamptz[], {SPLIT}::int[])
+                        AS d(s, i, a, m, c)
+                    ON CONFLICT (sku) DO UPDATE SET
+                        zoho_item_id = EXCLUDED.zoho_item_id, zoho_available = EXCLUDED.zoho_available,
+                        zoho_modified_at = EXCLUDED.zoho_modified_at,
+                        shadow_available = EXCLUDED.shadow_available, shadow_reset_at = EXCLUDED.shadow_reset_at,
+                        depleted = EXCLUDED.depleted, depletion_count = EXCLUDED.depletion_count,
+                        updated_at = EXCLUDED.updated_at""",  # noqa: S608
+                [
+                    now,
+                    now,
+                    joined(columns[0]),
+                    joined(columns[1]),
+                    joined(columns[2]),
+                    joined_times(columns[3]),
+                    joined(columns[4]),
+                ],
+            )
     if events:
         StockEvent.objects.bulk_create(events, ignore_conflicts=True)
     to_push = reallocate(levels, ctx)

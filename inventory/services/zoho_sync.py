@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
+from django.db import connection
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
 from inventory.clients.zoho import ZohoClient
-from inventory.models import ZohoConnection
+from inventory.models import PublishedQuantity, StockLevel, ZohoConnection
 from inventory.services.context import AllocationContext
 from inventory.services.publishing import PushCollector
 from inventory.services.stock_sync import SyncSummary, apply_one, apply_zoho_stock
@@ -38,7 +42,8 @@ def sync_items(
     ctx = AllocationContext.load()
     collector = PushCollector(ctx)
     summary = SyncSummary()
-    for items in client.iter_item_pages(since):
+    analyzed_at = 100
+    for items in prefetched(client.iter_item_pages(since)):
         records = []
         for item in items:
             try:
@@ -53,6 +58,9 @@ def sync_items(
         apply_zoho_stock(
             records, ctx=ctx, collector=collector, summary=summary, replay_equal=full, dry_run=dry_run
         )
+        if not dry_run and summary.new_skus >= analyzed_at * 10:
+            analyzed_at = max(summary.new_skus, 1000)
+            refresh_planner_statistics()
         if progress:
             progress(summary)
     if not dry_run:
@@ -63,6 +71,54 @@ def sync_items(
         ZohoConnection.objects.filter(pk=connection.pk).update(**fields)
     log.info("zoho.sync_done", extra={"full": full, "dry_run": dry_run, "summary": summary.line()})
     return summary
+
+
+def prefetched(pages: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
+    """Fetch the next page(s) from Zoho in a thread while the current one is written: the network wait and
+    the database work overlap. Errors of the fetching thread are raised here."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def fetch():
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put(page, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            buffer.put(exc)
+        finally:
+            db_connection.close()  # the pacing and token cache may have used this thread's connection
+
+    thread = threading.Thread(target=fetch, name="zoho-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def refresh_planner_statistics() -> None:
+    """A first resync loads the stock tables from empty: without fresh statistics PostgreSQL keeps planning
+    for tiny tables (sequential scans) and every page gets slower. ANALYZE whenever they grew tenfold."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {StockLevel._meta.db_table}, {PublishedQuantity._meta.db_table}")
 
 
 def process_zoho_webhook(raw, payload) -> dict | str:

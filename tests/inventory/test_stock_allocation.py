@@ -94,3 +94,10 @@ def test_rejects_floats_and_negative_ratios():
         allocate(1.5, {"a": Decimal("1")}, AllocationPolicy())
     with pytest.raises(ValueError):
         allocate(5, {"a": Decimal("-0.1")}, AllocationPolicy())
+
+
+@given(stock, ratios, policies)
+def test_the_batch_allocator_agrees_with_the_reference(available, rs, policy):
+    from inventory.allocation import Allocator
+
+    assert Allocator(rs, policy).quantities(available) == publish_quantities(available, rs, policy)

@@ -93,7 +93,7 @@ def test_depletion_publishes_zero_everywhere_and_records_one_event(accounts, rec
     assert StockEvent.objects.filter(sku="A", kind="depleted").count() == 2
 
 
-def test_many_orders_cost_a_constant_number_of_queries(accounts, django_assert_max_num_queries):
+def test_many_orders_cost_a_constant_number_of_queries(accounts, recorders, django_assert_max_num_queries):
     from django.db import transaction
 
     from marketplaces.models import OrderLine
@@ -102,6 +102,7 @@ def test_many_orders_cost_a_constant_number_of_queries(accounts, django_assert_m
     for sku in skus:
         set_level(sku, 100)
     _publish_all(dict.fromkeys(skus, 100))
+    recorders["ebay"].calls.clear()
     with transaction.atomic():
         orders = []
         for i, sku in enumerate(skus * 2):
@@ -112,5 +113,6 @@ def test_many_orders_cost_a_constant_number_of_queries(accounts, django_assert_m
         with django_assert_max_num_queries(20):
             new_orders_arrived(batch)  # 120 lines, 60 SKUs, all crossing the threshold
     assert StockLevel.objects.get(sku="S000").shadow_available == 40
-    # one job per connector batch: Amazon 60 SKUs in 1 (limit 250), eBay in 3 (limit 25)
-    assert OutboundJob.objects.filter(kind=PUSH_STOCK, state="pending").count() == 1 + 3
+    assert OutboundJob.objects.filter(kind=PUSH_STOCK, state="pending").count() == 2  # one per account
+    run_pushes()
+    assert [len(call) for call in recorders["ebay"].calls] == [25, 25, 10]  # calls of at most 25 SKUs

@@ -18,7 +18,7 @@ from inventory.services.zoho_sync import sync_items
 
 from .conftest import run_pushes
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the page prefetch thread has its own connection
 
 
 def _stock(i):
