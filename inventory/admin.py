@@ -164,6 +164,22 @@ class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     list_select_related = ("account",)
     ordering = ("sku", "account")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from inventory.allocation import effective_ratios
+        from inventory.services.context import AllocationContext
+
+        ctx = AllocationContext.load()
+        ratios = effective_ratios(ctx.account_ratios, ctx.overrides_for([obj.sku]).get(obj.sku))
+        total = sum(ratios.values(), Decimal(0))
+        cap = Decimal(ctx.policy.max_oversell_pct) / 100
+        if total > cap:
+            messages.warning(
+                request,
+                f"The ratios of {obj.sku} add up to {total} (cap {cap}): they are scaled by {cap}/{total} "
+                "before rounding down.",
+            )
+
 
 @admin.register(StockLevel)
 class StockLevelAdmin(admin.ModelAdmin):

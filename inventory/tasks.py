@@ -3,10 +3,18 @@
 from integration_server.schedules import records_schedule_run
 
 
+def _zoho_configured() -> bool:
+    from inventory.models import ZohoConnection
+
+    return ZohoConnection.objects.filter(pk=1).exists()
+
+
 @records_schedule_run("inventory.zoho_full_resync")
 def zoho_full_resync():
     from inventory.services.zoho_sync import sync_items
 
+    if not _zoho_configured():
+        return "no Zoho connection configured"
     return sync_items(full=True).line()
 
 
@@ -14,6 +22,8 @@ def zoho_full_resync():
 def zoho_incremental_sync():
     from inventory.services.zoho_sync import sync_items
 
+    if not _zoho_configured():
+        return "no Zoho connection configured"
     return sync_items(full=False).line()
 
 

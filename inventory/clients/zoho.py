@@ -26,6 +26,15 @@ TOKEN_MARGIN = timedelta(minutes=5)
 
 class ZohoAccountsClient(ApiClient):
     vendor = "zoho-accounts"
+    token_limit_wait = 60.0
+
+    def check(self, response, method, path, expected):
+        if response.status_code == 400 and "too many requests" in response.text.lower():
+            # 10 access tokens per refresh token per 10 minutes: wait, do not fail the account
+            raise ThrottledError(
+                "token refresh limit reached", wait_seconds=self.token_limit_wait, vendor=self.vendor
+            )
+        super().check(response, method, path, expected)
 
     def raise_for_body(self, response):
         data = response.json()

@@ -141,3 +141,12 @@ def test_policy_has_the_spec_defaults_and_ratio_warning(accounts, admin_client):
     accounts["amazon"].stock_policy.save()
     response = admin_client.get(reverse("admin:inventory_accountstockpolicy_changelist"), follow=True)
     assert "add up to 1.7" in response.content.decode()
+
+
+def test_saving_an_override_over_the_cap_warns(accounts, admin_client):
+    url = reverse("admin:inventory_skuratiooverride_add")
+    response = admin_client.post(
+        url, {"sku": "Z", "account": accounts["amazon"].pk, "ratio": "1.2", "note": ""}, follow=True
+    )
+    assert SkuRatioOverride.objects.filter(sku="Z").exists()
+    assert "The ratios of Z add up to 1.7" in response.content.decode()

@@ -162,3 +162,19 @@ def test_command_dry_run_writes_nothing_and_the_real_run_summarises(accounts, zo
     text = out.getvalue()
     assert "300 items read, 300 changed" in text and "600 quantities to push" in text
     assert StockLevel.objects.count() == 300
+
+
+def test_token_refresh_limit_is_a_wait_not_a_failure(accounts, zoho_sim, zoho_connection):
+    from integration_server.http.errors import ThrottledError
+
+    zoho_sim.token_limiter.limit = 0
+    client = ZohoClient(ZohoConnection.objects.get())
+    with pytest.raises(ThrottledError):
+        client.access_token()
+
+
+def test_scheduled_tasks_without_a_zoho_connection_do_nothing(db):
+    from inventory import tasks
+
+    assert tasks.zoho_full_resync() == "no Zoho connection configured"
+    assert tasks.zoho_incremental_sync() == "no Zoho connection configured"
