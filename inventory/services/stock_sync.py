@@ -44,12 +44,18 @@ class SyncSummary:
     to_push: int = 0
     jobs: int = 0
     new_sku_list: list[str] = field(default_factory=list)
+    without_connector: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"{self.read} items read, {self.changed} changed, {self.stale} stale, {self.invalid} invalid, "
             f"{self.new_skus} new SKUs, "
             f"{self.depleted} depleted, {self.to_push} quantities to push in {self.jobs} push jobs"
+            + (
+                f" (no connector yet, not pushed: {', '.join(self.without_connector)})"
+                if self.without_connector
+                else ""
+            )
         )
 
 

@@ -63,6 +63,9 @@ def sync_items(
             refresh_planner_statistics()
         if progress:
             progress(summary)
+    summary.without_connector = sorted(
+        ctx.accounts[a].name for a in ctx.account_ratios if ctx.max_batch(a) is None
+    )
     if not dry_run:
         summary.jobs = collector.flush()
         fields = {"items_synced_until": started - WATERMARK_OVERLAP}

@@ -24,10 +24,15 @@ class Command(BaseCommand):
         started = time.monotonic()
         out = self.stdout
 
+        pages = {"n": 0}
+
         def progress(summary):
-            bar = "#" * min(40, summary.read // 200 % 41)
+            # Zoho gives no total count: the bar fills per 10 pages (2,000 items) and starts again
+            pages["n"] += 1
+            filled = "#" * (pages["n"] % 10 or 10)
             out.write(
-                f"\r[{bar:<40}] {summary.read} items read, {summary.changed} changed, {summary.to_push} to push",
+                f"\r[{filled:<10}] page {pages['n']}: {summary.read} items read, {summary.changed} changed, "
+                f"{summary.to_push} quantities to push",
                 ending="",
             )
             out.flush()
