@@ -12,7 +12,7 @@ from django.db import connection
 
 from inventory.allocation import AllocationPolicy, Allocator, effective_ratios
 from inventory.models import AccountStockPolicy, SkuRatioOverride, StockPolicy
-from inventory.services.sql_lists import SPLIT, joined
+from inventory.services.sql_lists import SPLIT, fast_sql, joined
 from marketplaces.connectors.base import connector_for
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ class AllocationContext:
         """Per SKU, the override ratios of publishing accounts (one query)."""
         found: dict[str, dict[int, Decimal]] = defaultdict(dict)
         if not self.account_ratios:
+            return found
+        if not fast_sql():
+            for sku, account_id, ratio in SkuRatioOverride.objects.filter(
+                sku__in=list(skus), account_id__in=list(self.account_ratios)
+            ).values_list("sku", "account_id", "ratio"):
+                found[sku][account_id] = ratio
             return found
         with connection.cursor() as cursor:
             cursor.execute(

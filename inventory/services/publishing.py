@@ -18,7 +18,7 @@ from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_job, enqueue_jobs
 from inventory.models import PublishedQuantity
 from inventory.services.context import AllocationContext
-from inventory.services.sql_lists import SPLIT, joined
+from inventory.services.sql_lists import SPLIT, fast_sql, joined
 from marketplaces.connectors.base import QuantityUpdate, connector_for
 from marketplaces.models import MarketplaceAccount
 
@@ -40,13 +40,19 @@ def reallocate(levels: dict[str, int], ctx: AllocationContext) -> dict[int, list
         return {}
     skus = sorted(levels)
     overrides = ctx.overrides_for(skus)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT sku, account_id, target_quantity, published_quantity FROM {PUBLISHED}
-                WHERE sku = ANY({SPLIT})""",  # noqa: S608
-            [joined(skus)],
+    if fast_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT sku, account_id, target_quantity, published_quantity FROM {PUBLISHED}
+                    WHERE sku = ANY({SPLIT})""",  # noqa: S608
+                [joined(skus)],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = PublishedQuantity.objects.filter(sku__in=skus).values_list(
+            "sku", "account_id", "target_quantity", "published_quantity"
         )
-        existing = {(sku, account_id): (target, published) for sku, account_id, target, published in cursor}
+    existing = {(sku, account_id): (target, published) for sku, account_id, target, published in rows}
     now = timezone.now()
     w_sku, w_account, w_qty = [], [], []
     to_push: dict[int, list[str]] = defaultdict(list)
@@ -61,7 +67,18 @@ def reallocate(levels: dict[str, int], ctx: AllocationContext) -> dict[int, list
                 w_qty.append(qty)
             if old is None or old[1] != qty:
                 to_push[account_id].append(sku)
-    if w_sku:  # rows in (sku, account) order: the same lock order as the shadow-stock path
+    if w_sku and not fast_sql():
+        PublishedQuantity.objects.bulk_create(
+            [
+                PublishedQuantity(sku=s, account_id=a, target_quantity=q, updated_at=now)
+                for s, a, q in zip(w_sku, w_account, w_qty, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["sku", "account"],
+            update_fields=["target_quantity", "updated_at"],
+            batch_size=500,
+        )
+    elif w_sku:  # rows in (sku, account) order: the same lock order as the shadow-stock path
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {PUBLISHED} (sku, account_id, target_quantity, ordered_since_publish,
@@ -244,6 +261,25 @@ def _record_results(account_id: int, accepted: dict[str, int], rejected: dict[st
     counted from zero again); rejections keep the published quantity and record the reason."""
     now = timezone.now()
     table = PublishedQuantity._meta.db_table
+    if not fast_sql():
+        with transaction.atomic():
+            for sku, qty in sorted(accepted.items()):
+                PublishedQuantity.objects.filter(account_id=account_id, sku=sku).update(
+                    published_quantity=qty,
+                    last_pushed_quantity=qty,
+                    last_result="accepted",
+                    last_reason="",
+                    last_pushed_at=now,
+                    ordered_since_publish=0,
+                )
+            for sku, (qty, reason) in sorted(rejected.items()):
+                PublishedQuantity.objects.filter(account_id=account_id, sku=sku).update(
+                    last_pushed_quantity=qty,
+                    last_result="rejected",
+                    last_reason=reason[:1000],
+                    last_pushed_at=now,
+                )
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         if accepted:
             skus = sorted(accepted)

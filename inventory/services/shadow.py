@@ -13,11 +13,14 @@ import logging
 from collections import Counter
 
 from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from inventory.models import PublishedQuantity, ShadowDecrement, StockEvent, StockLevel
 from inventory.services.context import AllocationContext
 from inventory.services.publishing import reallocate_and_enqueue
+from inventory.services.sql_lists import fast_sql
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +40,7 @@ def decrement_for_new_orders(orders: list) -> dict:
     if not lines:
         return {"decremented": 0}
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {LEDGER} (order_line_id, account_id, sku, quantity, created_at)
-                SELECT l, a, s, q, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::int[])
-                    AS t(l, a, s, q)
-                ON CONFLICT (order_line_id) DO NOTHING
-                RETURNING account_id, sku, quantity""",  # noqa: S608
-            [now, *map(list, zip(*lines, strict=True))],
-        )
-        new = cursor.fetchall()
+    new = _insert_ledger(lines, now) if fast_sql() else _insert_ledger_portable(lines, now)
     if not new:
         return {"decremented": 0}
     per_sku: Counter = Counter()
@@ -59,6 +53,38 @@ def decrement_for_new_orders(orders: list) -> dict:
     return {"decremented": len(new), "rebalanced": sorted(rebalanced)}
 
 
+def _insert_ledger(lines, now) -> list[tuple[int, str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {LEDGER} (order_line_id, account_id, sku, quantity, created_at)
+                SELECT l, a, s, q, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::int[])
+                    AS t(l, a, s, q)
+                ON CONFLICT (order_line_id) DO NOTHING
+                RETURNING account_id, sku, quantity""",  # noqa: S608
+            [now, *map(list, zip(*lines, strict=True))],
+        )
+        return cursor.fetchall()
+
+
+def _insert_ledger_portable(lines, now) -> list[tuple[int, str, int]]:
+    """Databases without INSERT ... RETURNING of only the new rows: SQLite serialises writers, so the rows
+    missing before the insert are the ones this transaction adds."""
+    known = set(
+        ShadowDecrement.objects.filter(order_line_id__in=[line[0] for line in lines]).values_list(
+            "order_line_id", flat=True
+        )
+    )
+    fresh = [line for line in lines if line[0] not in known]
+    ShadowDecrement.objects.bulk_create(
+        [
+            ShadowDecrement(order_line_id=lid, account_id=aid, sku=sku, quantity=qty, created_at=now)
+            for lid, aid, sku, qty in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return [(aid, sku, qty) for _, aid, sku, qty in fresh]
+
+
 def restore_for_cancelled_orders(orders: list) -> dict:
     """Registered on marketplaces' on_cancelled_orders (cancelled before shipment): each ledger row gives its
     units back once; units taken before the last Zoho reset are not given back (Zoho's figure had them)."""
@@ -66,6 +92,23 @@ def restore_for_cancelled_orders(orders: list) -> dict:
     if not line_ids:
         return {"restored": 0}
     now = timezone.now()
+    if not fast_sql():
+        rows = list(
+            ShadowDecrement.objects.filter(order_line_id__in=line_ids, returned_at__isnull=True).values_list(
+                "pk", "account_id", "sku", "quantity", "created_at"
+            )
+        )
+        ShadowDecrement.objects.filter(pk__in=[r[0] for r in rows], returned_at__isnull=True).update(
+            returned_at=now
+        )
+        returned = [r[1:] for r in rows]
+        reset_at = dict(
+            StockLevel.objects.select_for_update()
+            .filter(sku__in={r[1] for r in returned})
+            .order_by("sku")
+            .values_list("sku", "shadow_reset_at")
+        )
+        return _give_back(returned, reset_at, now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {LEDGER} SET returned_at = %s
@@ -81,6 +124,12 @@ def restore_for_cancelled_orders(orders: list) -> dict:
             [sorted({r[1] for r in returned})],
         )
         reset_at = dict(cursor.fetchall())
+    return _give_back(returned, reset_at, now)
+
+
+def _give_back(returned, reset_at, now) -> dict:
+    if not returned:
+        return {"restored": 0}
     per_sku: Counter = Counter()
     per_pair: Counter = Counter()
     for account_id, sku, qty, created_at in returned:
@@ -96,6 +145,8 @@ def restore_for_cancelled_orders(orders: list) -> dict:
 def _apply_deltas(per_sku: Counter, per_pair: Counter, now) -> dict[str, tuple[int, bool]]:
     """Apply shadow deltas and ordered-since deltas under row locks in a fixed order; record depletions.
     Returns sku -> (shadow now, newly depleted)."""
+    if not fast_sql():
+        return _apply_deltas_portable(per_sku, per_pair, now)
     levels: dict[str, tuple[int, bool]] = {}
     with connection.cursor() as cursor:
         skus = sorted(s for s, d in per_sku.items() if d)
@@ -144,6 +195,46 @@ def _apply_deltas(per_sku: Counter, per_pair: Counter, now) -> dict[str, tuple[i
                     FROM unnest(%s::text[], %s::bigint[], %s::int[]) AS d(sku, account_id, delta)
                     WHERE p.sku = d.sku AND p.account_id = d.account_id""",  # noqa: S608
                 [[p[0] for p in pairs], [p[1] for p in pairs], [per_pair[p] for p in pairs]],
+            )
+    return levels
+
+
+def _apply_deltas_portable(per_sku: Counter, per_pair: Counter, now) -> dict[str, tuple[int, bool]]:
+    """The same with the ORM: rows locked in SKU order (where the database can), F() updates per SKU."""
+    levels: dict[str, tuple[int, bool]] = {}
+    skus = sorted(s for s, d in per_sku.items() if d)
+    rows = {r.sku: r for r in StockLevel.objects.select_for_update().filter(sku__in=skus).order_by("sku")}
+    events = []
+    for sku in skus:
+        row = rows.get(sku)
+        if row is None:
+            continue
+        StockLevel.objects.filter(pk=row.pk).update(
+            shadow_available=F("shadow_available") + per_sku[sku], updated_at=now
+        )
+        shadow = StockLevel.objects.values_list("shadow_available", flat=True).get(pk=row.pk)
+        newly = shadow <= 0 and not row.depleted
+        if newly:
+            StockLevel.objects.filter(pk=row.pk).update(
+                depleted=True, depletion_count=F("depletion_count") + 1
+            )
+            events.append(
+                StockEvent(
+                    kind=StockEvent.Kind.DEPLETED,
+                    sku=sku,
+                    episode=row.depletion_count + 1,
+                    details={"shadow": shadow},
+                )
+            )
+        elif shadow > 0 and row.depleted:
+            StockLevel.objects.filter(pk=row.pk).update(depleted=False)
+        levels[sku] = (shadow, newly)
+    if events:
+        StockEvent.objects.bulk_create(events, ignore_conflicts=True)
+    for (sku, account_id), delta in sorted(per_pair.items()):
+        if delta:
+            PublishedQuantity.objects.filter(sku=sku, account_id=account_id).update(
+                ordered_since_publish=Greatest(F("ordered_since_publish") + delta, 0)
             )
     return levels
 

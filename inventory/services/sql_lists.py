@@ -15,3 +15,13 @@ def joined(values) -> str:
 
 def joined_times(values) -> str:
     return SEP.join("" if v is None else v.isoformat() for v in values)
+
+
+FORCE_PORTABLE = False  # tests set it to run the ORM paths on PostgreSQL
+
+
+def fast_sql() -> bool:
+    """PostgreSQL gets the set-based statements; other databases (the SQLite first run) the ORM paths."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql" and not FORCE_PORTABLE

@@ -19,7 +19,7 @@ from django.utils import timezone
 from inventory.models import StockEvent, StockLevel
 from inventory.services.context import AllocationContext
 from inventory.services.publishing import PushCollector, reallocate
-from inventory.services.sql_lists import SPLIT, SPLIT_NULLS, joined, joined_times
+from inventory.services.sql_lists import SPLIT, SPLIT_NULLS, fast_sql, joined, joined_times
 
 log = logging.getLogger(__name__)
 STOCK = StockLevel._meta.db_table
@@ -93,14 +93,26 @@ class _DryRunRollback(Exception):
 
 def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT sku, zoho_available, zoho_modified_at, shadow_available, depleted, depletion_count,
-                    zoho_item_id
-                FROM {STOCK} WHERE sku = ANY({SPLIT})""",  # noqa: S608
-            [joined(by_sku)],
+    if fast_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT sku, zoho_available, zoho_modified_at, shadow_available, depleted, depletion_count,
+                        zoho_item_id
+                    FROM {STOCK} WHERE sku = ANY({SPLIT})""",  # noqa: S608
+                [joined(by_sku)],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = StockLevel.objects.filter(sku__in=list(by_sku)).values_list(
+            "sku",
+            "zoho_available",
+            "zoho_modified_at",
+            "shadow_available",
+            "depleted",
+            "depletion_count",
+            "zoho_item_id",
         )
-        existing = {row[0]: row[1:] for row in cursor}
+    existing = {row[0]: row[1:] for row in rows}
     writes, events, levels = [], [], {}
     for sku in sorted(by_sku):
         rec = by_sku[sku]
@@ -139,7 +151,37 @@ def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
         levels[sku] = rec.available
     summary.changed += len(writes)
     summary.depleted += len(events)
-    if writes:  # in SKU order: the same lock order as the shadow-stock path
+    if writes and not fast_sql():
+        StockLevel.objects.bulk_create(
+            [
+                StockLevel(
+                    sku=sku,
+                    zoho_item_id=item_id,
+                    zoho_available=available,
+                    zoho_modified_at=modified,
+                    shadow_available=available,
+                    shadow_reset_at=now,
+                    depleted=available <= 0,
+                    depletion_count=count,
+                    updated_at=now,
+                )
+                for sku, item_id, available, modified, count in writes
+            ],
+            update_conflicts=True,
+            unique_fields=["sku"],
+            update_fields=[
+                "zoho_item_id",
+                "zoho_available",
+                "zoho_modified_at",
+                "shadow_available",
+                "shadow_reset_at",
+                "depleted",
+                "depletion_count",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
+    elif writes:  # in SKU order: the same lock order as the shadow-stock path
         columns = list(zip(*writes, strict=True))
         with connection.cursor() as cursor:
             cursor.execute(
