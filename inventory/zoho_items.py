@@ -4,10 +4,17 @@ and its last-modified time. Pure; invalid figures raise ``InvalidStock``."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from inventory.services.stock_sync import ZohoStock
+
+@dataclass(frozen=True)
+class ZohoStock:
+    sku: str
+    item_id: str
+    available: int
+    modified_at: datetime | None
 
 
 class InvalidStock(ValueError):

@@ -20,17 +20,10 @@ from inventory.models import StockEvent, StockLevel
 from inventory.services.context import AllocationContext
 from inventory.services.publishing import PushCollector, reallocate
 from inventory.services.sql_lists import SPLIT, SPLIT_NULLS, fast_sql, joined, joined_times
+from inventory.zoho_items import ZohoStock
 
 log = logging.getLogger(__name__)
 STOCK = StockLevel._meta.db_table
-
-
-@dataclass(frozen=True)
-class ZohoStock:
-    sku: str
-    item_id: str
-    available: int
-    modified_at: datetime | None
 
 
 @dataclass

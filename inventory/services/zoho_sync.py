@@ -151,7 +151,7 @@ def process_zoho_webhook(raw, payload) -> dict | str:
     return {
         "sku": sku,
         "available": record.available,
-        "applied": summary.changed > 0 or (summary.stale == 0),
+        "applied": summary.stale == 0,
         "stale": summary.stale > 0,
         "new_sku": summary.new_skus > 0,
         "jobs": summary.jobs,
