@@ -189,7 +189,11 @@ def push_stock(jobs: list[OutboundJob]) -> dict:
 
 
 def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
-    account = MarketplaceAccount.objects.get(pk=account_id)
+    account = MarketplaceAccount.objects.select_related("stock_policy").get(pk=account_id)
+    policy = getattr(account, "stock_policy", None)
+    if not account.enabled or policy is None or not policy.publish_enabled:
+        log.info("stock.push_skipped", extra={"account_id": account_id, "reason": "publishing off"})
+        return {job.pk: {"skipped": "publishing is off for this account"} for job in jobs}
     connector = connector_for(account)
     size = max(int(connector.max_quantity_batch), 1)
 

@@ -91,19 +91,24 @@ def _apply_page(by_sku, ctx, collector, summary, replay_equal, dry_run) -> None:
             cursor.execute(
                 f"""SELECT sku, zoho_available, zoho_modified_at, shadow_available, depleted, depletion_count,
                         zoho_item_id
-                    FROM {STOCK} WHERE sku = ANY({SPLIT})""",  # noqa: S608
+                    FROM {STOCK} WHERE sku = ANY({SPLIT}) ORDER BY sku FOR UPDATE""",  # noqa: S608
                 [joined(by_sku)],
             )
             rows = cursor.fetchall()
     else:
-        rows = StockLevel.objects.filter(sku__in=list(by_sku)).values_list(
-            "sku",
-            "zoho_available",
-            "zoho_modified_at",
-            "shadow_available",
-            "depleted",
-            "depletion_count",
-            "zoho_item_id",
+        rows = (
+            StockLevel.objects.select_for_update()
+            .filter(sku__in=list(by_sku))
+            .order_by("sku")
+            .values_list(
+                "sku",
+                "zoho_available",
+                "zoho_modified_at",
+                "shadow_available",
+                "depleted",
+                "depletion_count",
+                "zoho_item_id",
+            )
         )
     existing = {row[0]: row[1:] for row in rows}
     writes, events, levels = [], [], {}

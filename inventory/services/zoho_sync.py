@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db import connection
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
@@ -35,19 +34,21 @@ def sync_items(
 ) -> SyncSummary:
     """Page through Zoho items and apply each page (one transaction per page). A full resync resets every
     shadow stock; the incremental one reads items changed since the watermark."""
-    connection = ZohoConnection.objects.get(pk=1)
-    client = client or ZohoClient(connection)
-    since = None if full else connection.items_synced_until
+    zoho_conn = ZohoConnection.objects.get(pk=1)
+    client = client or ZohoClient(zoho_conn)
+    since = None if full else zoho_conn.items_synced_until
     started = timezone.now()
     ctx = AllocationContext.load()
     collector = PushCollector(ctx)
     summary = SyncSummary()
     analyzed_at = 100
-    for items in prefetched(client.iter_item_pages(since)):
+    pages = client.iter_item_pages(since)
+    # the fetching thread has its own database connection: it could not see rows of a transaction still open here
+    for items in pages if connection.in_atomic_block else prefetched(pages):
         records = []
         for item in items:
             try:
-                record = zoho_stock(item, connection.stock_field, connection.stock_field_fallback)
+                record = zoho_stock(item, zoho_conn.stock_field, zoho_conn.stock_field_fallback)
             except InvalidStock as exc:
                 summary.invalid += 1
                 log.warning("zoho.item_rejected", extra={"sku": item.get("sku"), "reason": str(exc)})
@@ -71,7 +72,7 @@ def sync_items(
         fields = {"items_synced_until": started - WATERMARK_OVERLAP}
         if full:
             fields["last_full_resync_at"] = started
-        ZohoConnection.objects.filter(pk=connection.pk).update(**fields)
+        ZohoConnection.objects.filter(pk=zoho_conn.pk).update(**fields)
     log.info("zoho.sync_done", extra={"full": full, "dry_run": dry_run, "summary": summary.line()})
     return summary
 
@@ -98,7 +99,7 @@ def prefetched(pages: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dic
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             buffer.put(exc)
         finally:
-            db_connection.close()  # the pacing and token cache may have used this thread's connection
+            connection.close()  # the pacing and token cache may have used this thread's database connection
 
     thread = threading.Thread(target=fetch, name="zoho-prefetch", daemon=True)
     thread.start()
@@ -126,7 +127,7 @@ def refresh_planner_statistics() -> None:
 
 def process_zoho_webhook(raw, payload) -> dict | str:
     """Handler of "webhook.zoho": one item's stock -> stock level + shadow reset -> allocation -> pushes."""
-    connection = ZohoConnection.objects.get(pk=1)
+    zoho_conn = ZohoConnection.objects.get(pk=1)
     try:
         item = item_of(payload)
     except InvalidStock as exc:
@@ -136,12 +137,12 @@ def process_zoho_webhook(raw, payload) -> dict | str:
     if not sku:
         log.info("zoho.webhook_without_sku", extra={"raw_payload_id": raw.pk})
         return "ignored"
-    if not has_stock_field(item, connection.stock_field, connection.stock_field_fallback) and item.get(
+    if not has_stock_field(item, zoho_conn.stock_field, zoho_conn.stock_field_fallback) and item.get(
         "item_id"
     ):
-        item = {**ZohoClient(connection).get_item(str(item["item_id"])), **{"sku": sku}}
+        item = {**ZohoClient(zoho_conn).get_item(str(item["item_id"])), **{"sku": sku}}
     try:
-        record = zoho_stock(item, connection.stock_field, connection.stock_field_fallback)
+        record = zoho_stock(item, zoho_conn.stock_field, zoho_conn.stock_field_fallback)
     except InvalidStock as exc:
         log.warning("zoho.webhook_rejected", extra={"sku": sku, "reason": str(exc), "raw_payload_id": raw.pk})
         raise PermanentError(f"zoho webhook for {sku} rejected: {exc}") from None

@@ -110,3 +110,14 @@ def test_accounts_without_a_connector_get_targets_but_no_jobs(accounts, recorder
     reallocate_and_enqueue({"A": 11})
     assert _pq("A", mirakl).target_quantity == 2
     assert not OutboundJob.objects.filter(group_key=f"account:{mirakl.pk}").exists()
+
+
+def test_pushes_queued_for_an_account_switched_off_are_skipped(accounts, recorders):
+    set_level("A", 11)
+    reallocate_and_enqueue({"A": 11})
+    accounts["ebay"].stock_policy.publish_enabled = False
+    accounts["ebay"].stock_policy.save()
+    run_pushes()
+    assert recorders["ebay"].calls == [] and recorders["amazon"].calls == [[("A", 6)]]
+    job = OutboundJob.objects.get(kind=PUSH_STOCK, group_key=f"account:{accounts['ebay'].pk}")
+    assert job.state == "succeeded" and "skipped" in job.result

@@ -18,7 +18,9 @@ from inventory.services.zoho_sync import sync_items
 
 from .conftest import run_pushes
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the page prefetch thread has its own connection
+# inside the test's transaction the pages are fetched inline; the prefetching thread is exercised by the
+# transactional tests of test_stock_webhook and test_stock_portable, and by the benchmark
+pytestmark = pytest.mark.django_db
 
 
 def _stock(i):
