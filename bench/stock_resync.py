@@ -1,7 +1,7 @@
 """Benchmark: full Zoho resync of 100,000 SKUs x 4 marketplace accounts, through allocation to push-job rows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/is_stock_bench /work/venv/bin/python bench/stock_resync.py
-        [--skus 100000] [--accounts 4] [--push]
+        [--skus 100000] [--accounts 4] [--push] [--again]
 
 The Zoho simulator runs in a child process (zero added latency, real HTTP on 127.0.0.1) so the figures are
 this process's own. Prints wall time, peak memory (max RSS), SQL queries (total and per page of 200), and per
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=100_000)
     parser.add_argument("--accounts", type=int, default=4)
     parser.add_argument("--push", action="store_true", help="also run the push jobs (recording connectors)")
+    parser.add_argument("--again", action="store_true", help="then resync again with nothing changed")
     args = parser.parse_args()
 
     parent_end, child_end = multiprocessing.Pipe()
@@ -188,6 +189,15 @@ def main() -> None:
                     f"  {account.name:<10} {calls.get(account.name, 0):>5} calls for {changed} SKUs, "
                     f"floor {math.ceil(changed / batch)}"
                 )
+        if args.again:
+            counter["n"] = 0
+            t0 = time.perf_counter()
+            with connection.execute_wrapper(count_queries):
+                again = sync_items(full=True, client=client)
+            print(
+                f"second resync, nothing changed in Zoho (after any pushes): {time.perf_counter() - t0:.2f} s, "
+                f"{counter['n']} queries: {again.line()}"
+            )
     finally:
         teardown_databases(old_config, verbosity=0)
         parent_end.send("done")
