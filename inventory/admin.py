@@ -120,8 +120,28 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
         "last_full_resync_at",
     )
 
+    actions = ["check_connection"]
+
     def has_add_permission(self, request):
         return not ZohoConnection.objects.exists()
+
+    @admin.action(description="Check the connection (token, organisation, stock keys of one item)")
+    def check_connection(self, request, queryset):
+        from inventory.clients.zoho import ZohoClient
+        from inventory.services.zoho_sync import check_zoho_connection
+
+        try:
+            result = check_zoho_connection(ZohoClient(queryset.get()))
+        except Exception as exc:  # noqa: BLE001 - shown to ops; typed errors carry no secrets
+            self.message_user(request, f"Zoho connection failed: {exc}", messages.ERROR)
+            return
+        level = messages.SUCCESS if result["organization_found"] else messages.WARNING
+        self.message_user(
+            request,
+            f"Organisation found: {result['organization_found']}. Item {result['sku']}: list {result['list_stock_keys']}"
+            f", detail {result['detail_stock_keys']}",
+            level,
+        )
 
 
 @admin.register(AccountStockPolicy)
@@ -225,12 +245,15 @@ class StockLevelAdmin(admin.ModelAdmin):
             return "-"
         return format_html_join(
             format_html("<br>"),
-            "{}: {}{}",
+            "{}: {}{}{}",
             (
                 (
                     pq.account.name,
                     "-" if pq.published_quantity is None else pq.published_quantity,
                     f" → {pq.target_quantity} pending" if pq.pending else "",
+                    f" (rejected: {pq.last_reason[:60]})"
+                    if pq.last_result == PublishedQuantity.Result.REJECTED
+                    else "",
                 )
                 for pq in rows
             ),

@@ -125,6 +125,34 @@ def refresh_planner_statistics() -> None:
         cursor.execute(f"ANALYZE {StockLevel._meta.db_table}, {PublishedQuantity._meta.db_table}")
 
 
+STOCK_KEYS = (
+    "stock_on_hand",
+    "available_stock",
+    "actual_available_stock",
+    "committed_stock",
+    "actual_committed_stock",
+    "available_for_sale_stock",
+    "actual_available_for_sale_stock",
+    "quantity_in_transit",
+)
+
+
+def check_zoho_connection(client: ZohoClient | None = None) -> dict:
+    """Prove the token and organisation id, and show every stock key of one item (list and detail answers)
+    so ops can compare them with the Zoho UI and choose the stock field."""
+    client = client or ZohoClient()
+    orgs = [str(o.get("organization_id")) for o in client.organizations()]
+    first_page = next(iter(client.iter_item_pages()), [])
+    sample = first_page[0] if first_page else {}
+    detail = client.get_item(str(sample["item_id"])) if sample.get("item_id") else {}
+    return {
+        "organization_found": client.connection.organization_id in orgs,
+        "sku": sample.get("sku"),
+        "list_stock_keys": {k: sample.get(k) for k in STOCK_KEYS if k in sample},
+        "detail_stock_keys": {k: detail.get(k) for k in STOCK_KEYS if k in detail},
+    }
+
+
 def process_zoho_webhook(raw, payload) -> dict | str:
     """Handler of "webhook.zoho": one item's stock -> stock level + shadow reset -> allocation -> pushes."""
     zoho_conn = ZohoConnection.objects.get(pk=1)

@@ -150,3 +150,13 @@ def test_saving_an_override_over_the_cap_warns(accounts, admin_client):
     )
     assert SkuRatioOverride.objects.filter(sku="Z").exists()
     assert "The ratios of Z add up to 1.7" in response.content.decode()
+
+
+def test_connection_check_action_shows_the_stock_keys(accounts, zoho_sim, zoho_connection, admin_client):
+    zoho_sim.add_items(3)
+    url = reverse("admin:inventory_zohoconnection_changelist")
+    response = admin_client.post(
+        url, {"action": "check_connection", "_selected_action": [zoho_connection.pk]}, follow=True
+    )
+    text = response.content.decode()
+    assert "Organisation found: True" in text and "actual_available_for_sale_stock" in text
