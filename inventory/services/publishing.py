@@ -8,6 +8,7 @@ is skipped (only target != last accepted quantity is sent).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import defaultdict
 
@@ -253,7 +254,10 @@ def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
             skus = skus_of_job[job.pk]
             outcomes[job.pk] = {
                 "accepted": sum(1 for s in skus if s in accepted),
-                "rejected": {s: rejected[s][1][:200] for s in skus if s in rejected},
+                "rejected_count": sum(1 for s in skus if s in rejected),
+                "rejected": dict(
+                    itertools.islice(((s, rejected[s][1][:200]) for s in skus if s in rejected), 50)
+                ),
                 "unchanged": sum(1 for s in skus if s not in accepted and s not in rejected),
                 "calls_in_batch": calls,
             }
