@@ -4,3 +4,41 @@ from django.apps import AppConfig
 class InventoryConfig(AppConfig):
     name = "inventory"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from integration_server.outbox import register_job_kind
+        from integration_server.raw_payloads import raw_payload_handler
+        from integration_server.schedules import register_schedule
+        from integration_server.simulators import register_simulator
+        from inventory import conf
+        from inventory.services import publishing, shadow, zoho_sync
+        from inventory.simulators.zoho import make_demo_simulator
+        from marketplaces.services.order_events import on_cancelled_orders, on_new_orders
+
+        register_job_kind(
+            publishing.PUSH_STOCK,
+            publishing.push_stock,
+            max_retries=publishing.MAX_RETRIES,
+            batch_size=20,
+            lease_seconds=900,
+            description="Publish stock quantities to one marketplace account (batched per account).",
+        )
+        register_job_kind(
+            "webhook.zoho",
+            raw_payload_handler(zoho_sync.process_zoho_webhook),
+            max_retries=3,
+            description="Apply a Zoho item webhook: stock level, shadow reset, allocation, pushes.",
+        )
+        on_new_orders("inventory.shadow_stock", shadow.decrement_for_new_orders)
+        on_cancelled_orders("inventory.shadow_stock", shadow.restore_for_cancelled_orders)
+        register_schedule(
+            "inventory.zoho_full_resync", "inventory.tasks.zoho_full_resync", cron=conf.ZOHO_RESYNC_CRON
+        )
+        if conf.ZOHO_INCREMENTAL_SYNC_MINUTES:
+            register_schedule(
+                "inventory.zoho_incremental_sync",
+                "inventory.tasks.zoho_incremental_sync",
+                minutes=conf.ZOHO_INCREMENTAL_SYNC_MINUTES,
+            )
+        register_schedule("inventory.rebalance", "inventory.tasks.rebalance_if_due", minutes=5)
+        register_simulator("zoho", make_demo_simulator, 8103)

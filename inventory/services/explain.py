@@ -1,0 +1,74 @@
+"""The per-SKU explanation of the admin: every step from Zoho's figure to each marketplace's quantity."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django.db.models import Sum
+
+from inventory.allocation import allocate, effective_ratios
+from inventory.models import PublishedQuantity, ShadowDecrement, StockLevel, ZohoConnection
+from inventory.services.context import AllocationContext
+
+
+def _num(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.4f}".rstrip("0")
+
+
+def explain_sku(level: StockLevel) -> dict:
+    ctx = AllocationContext.load()
+    overrides = ctx.overrides_for([level.sku]).get(level.sku, {})
+    ratios = effective_ratios(ctx.account_ratios, overrides)
+    result = allocate(level.shadow_available, ratios, ctx.policy)
+    published = {
+        pq.account_id: pq for pq in PublishedQuantity.objects.filter(sku=level.sku).select_related("account")
+    }
+    ordered = (
+        ShadowDecrement.objects.filter(
+            sku=level.sku, created_at__gte=level.shadow_reset_at, returned_at__isnull=True
+        ).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    conn = ZohoConnection.objects.filter(pk=1).only("stock_field", "stock_field_fallback").first()
+    field = conn.stock_field if conn else "actual_available_for_sale_stock"
+    policy = ctx.policy
+    steps = [
+        f"Zoho reports {level.zoho_available} available ({field}), last modified {level.zoho_modified_at or '-'}.",
+        f"Shadow stock: reset to Zoho's figure at {level.shadow_reset_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"{ordered} unit(s) ordered on marketplaces since -> {level.shadow_available}.",
+        f"Allocatable base = max(0, {level.shadow_available} - safety stock {policy.safety_stock}) = {result.base}.",
+        f"Ratios (per-SKU override wins over the account ratio) add up to {_num(result.ratio_sum)}; "
+        f"the cap is {_num(result.cap)}"
+        + (
+            f", so every ratio is scaled by {_num(result.cap)}/{_num(result.ratio_sum)}."
+            if result.scale != 1
+            else ", so ratios are used as they are."
+        ),
+        f"Total published is at most floor({result.base} x {_num(result.cap)}) = {result.cap_total}.",
+    ]
+    if policy.min_publish_qty:
+        steps.append(f"Minimum per marketplace while stock is allocatable: {policy.min_publish_qty}.")
+    rows = []
+    for account_id in sorted(ratios, key=lambda a: ctx.accounts[a].name):
+        ratio = result.ratios[account_id]
+        effective = ratio * result.scale
+        pq = published.get(account_id)
+        rows.append(
+            {
+                "account": ctx.accounts[account_id],
+                "source": "SKU override" if account_id in overrides else "account ratio",
+                "ratio": _num(ratio),
+                "effective": _num(effective),
+                "exact": _num(result.base * effective),
+                "floored": result.floored[account_id],
+                "quantity": result.quantities[account_id],
+                "published": pq.published_quantity if pq else None,
+                "pending": bool(pq and pq.pending) or pq is None,
+                "ordered_since": pq.ordered_since_publish if pq else 0,
+                "last_result": pq.get_last_result_display() if pq else "",
+                "last_reason": pq.last_reason if pq else "",
+            }
+        )
+    return {"steps": steps, "rows": rows, "total": sum(result.quantities.values()), "result": result}
