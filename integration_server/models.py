@@ -87,6 +87,16 @@ class OutboundJob(models.Model):
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.state})"
 
+    @property
+    def result(self):
+        """What the handler returned on the last successful attempt (None if none succeeded)."""
+        return (
+            self.attempt_rows.filter(outcome="succeeded")
+            .order_by("-number")
+            .values_list("result", flat=True)
+            .first()
+        )
+
 
 class JobAttempt(models.Model):
     class Outcome(models.TextChoices):

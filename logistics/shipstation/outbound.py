@@ -40,14 +40,26 @@ def create_job(order_id: int, store_id: int, dedupe_key: str | None = None) -> O
 
 
 # --- reactions to order events (inside the ingest transaction) ---------------------------------------------
+def _accounts_of(orders: list[Order]) -> dict:
+    """The orders' accounts, from the objects where loaded already, else in one query."""
+    from marketplaces.models import MarketplaceAccount
+
+    known = {o.account_id: o.account for o in orders if Order.account.is_cached(o)}
+    missing = {o.account_id for o in orders} - set(known)
+    if missing:
+        known.update(MarketplaceAccount.objects.in_bulk(missing))
+    return known
+
+
 def queue_creates(orders: list[Order]) -> None:
     """New orders -> one ShipStationOrder row each (the orderKey fixed before the first try) and one
     "create in ShipStation" job each. Flagged orders are not sent on. Constant number of queries."""
     rows, jobs = [], []
+    accounts = _accounts_of(orders)
     for order in orders:
         if order.state != Order.State.NEW:
             continue
-        account = order.account
+        account = accounts[order.account_id]
         key = order_key_for(account.channel, account.pk, order.marketplace_order_id)
         store = account.shipstation_store_id
         if store is None:
