@@ -1,0 +1,214 @@
+"""Tracking business rules: registering numbers with the provider, applying what it reports (pushes and
+polls alike), and choosing which numbers to poll."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from integration_server.models import OutboundJob
+from integration_server.outbox import enqueue_jobs
+from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.tracking import events
+from logistics.tracking.provider import TrackingRequest, TrackingUpdate, tracking_provider
+from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
+
+log = logging.getLogger(__name__)
+
+REGISTER_JOB = "tracking.register"
+
+
+# --- registration --------------------------------------------------------------------------------------
+def enqueue_registration(shipments: list[TrackedShipment]) -> None:
+    """One outbox job per new number (deduplicated on the number); the runner batches them by 40."""
+    enqueue_jobs(
+        [
+            OutboundJob(
+                kind=REGISTER_JOB,
+                group_key="17track",
+                dedupe_key=f"register:{s.tracking_number}",
+                payload={"tracking_number": s.tracking_number, "carrier": s.carrier_code},
+            )
+            for s in shipments
+            if s.registration == TrackedShipment.Registration.PENDING
+        ]
+    )
+
+
+def register_batch_handler(jobs: list[OutboundJob]) -> dict:
+    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
+    finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
+    provider = tracking_provider()
+    requests = [
+        TrackingRequest(number=j.payload["tracking_number"], carrier=j.payload.get("carrier") or "")
+        for j in jobs
+    ]
+    result = provider.register(requests)
+    now = timezone.now()
+    accepted = set(result.accepted)
+    TrackedShipment.objects.filter(tracking_number__in=accepted).update(
+        registration=TrackedShipment.Registration.REGISTERED, registered_at=now, registration_error=""
+    )
+    for number, reason in result.rejected.items():
+        TrackedShipment.objects.filter(tracking_number=number).update(
+            registration=TrackedShipment.Registration.REJECTED, registration_error=reason
+        )
+    outcomes = {}
+    for job in jobs:
+        number = job.payload["tracking_number"]
+        if number in accepted:
+            outcomes[job.pk] = {"registered": number}
+        else:
+            outcomes[job.pk] = {"rejected": number, "reason": result.rejected.get(number, "not in answer")}
+    return outcomes
+
+
+# --- applying updates -------------------------------------------------------------------------------------
+def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", now=None) -> dict:
+    """Apply provider reports to their shipments, in one transaction with the emails they cause.
+
+    An update older than the newest event already applied is logged as stale and changes nothing (pushes
+    arrive out of order: Delivered before InTransit). Unknown numbers and unknown statuses are skipped.
+    """
+    now = now or timezone.now()
+    counts = {"applied": 0, "stale": 0, "unknown_number": 0, "unknown_status": 0}
+    numbers = {u.number for u in updates if u.number}
+    if not numbers:
+        return counts
+    with transaction.atomic():
+        shipments = {
+            s.tracking_number: s
+            for s in TrackedShipment.objects.select_for_update()
+            .filter(tracking_number__in=numbers)
+            .select_related("shop", "shopify_order")
+            .order_by("pk")
+        }
+        changes, logs, touched = [], [], {}
+        for update in sorted(updates, key=lambda u: (u.event_at is None, u.event_at or now)):
+            shipment = shipments.get(update.number)
+            if shipment is None:
+                counts["unknown_number"] += 1
+                log.info("tracking.unknown_number", extra={"via": via})
+                continue
+            if via == "push":
+                shipment.last_push_at = now
+            else:
+                shipment.last_polled_at = now
+            touched[shipment.pk] = shipment
+            if update.status is None:
+                counts["unknown_status"] += 1
+                continue
+            stale = bool(
+                shipment.last_event_at and update.event_at and update.event_at < shipment.last_event_at
+            )
+            logs.append(
+                TrackingUpdateLog(
+                    shipment=shipment,
+                    status=update.status,
+                    provider_status=update.provider_status[:60],
+                    provider_sub_status=update.provider_sub_status[:60],
+                    event_at=update.event_at,
+                    description=update.description[:500],
+                    via=via,
+                    stale=stale,
+                    received_at=now,
+                )
+            )
+            if stale:
+                counts["stale"] += 1
+                continue
+            shipment.status = update.status
+            shipment.provider_status = update.provider_status[:60]
+            shipment.provider_sub_status = update.provider_sub_status[:60]
+            shipment.status_description = update.description[:500]
+            shipment.last_event_at = update.event_at or shipment.last_event_at
+            if update.carrier_code and not shipment.carrier_code:
+                shipment.carrier_code = update.carrier_code[:20]
+            if update.status == DELIVERED and shipment.delivered_at is None:
+                shipment.delivered_at = update.event_at or now
+            counts["applied"] += 1
+            changes.append(
+                events.StatusChange(
+                    shipment=shipment,
+                    status=update.status,
+                    event_at=update.event_at,
+                    description=update.description,
+                    via=via,
+                )
+            )
+        if touched:
+            TrackedShipment.objects.bulk_update(
+                list(touched.values()),
+                [
+                    "status",
+                    "provider_status",
+                    "provider_sub_status",
+                    "status_description",
+                    "last_event_at",
+                    "delivered_at",
+                    "carrier_code",
+                    "last_push_at",
+                    "last_polled_at",
+                    "updated_at",
+                ],
+            )
+        TrackingUpdateLog.objects.bulk_create(logs, ignore_conflicts=True)
+        events.tracking_status_changed(changes)
+    return counts
+
+
+def process_push(raw, payload) -> dict | str:
+    """``webhook.17track`` job: apply the verified push."""
+    provider = tracking_provider()
+    updates = provider.parse_push(payload)
+    if not updates:
+        return "ignored"
+    return apply_tracking_updates(updates, via="push")
+
+
+# --- polling fallback -----------------------------------------------------------------------------------
+def shipments_due_for_poll(now=None, after_hours: int | None = None, limit: int | None = None):
+    """Registered, unfinished shipments with no push (nor poll) for ``after_hours``."""
+    now = now or timezone.now()
+    if after_hours is None:
+        account = TrackingAccount.objects.filter(enabled=True).first()
+        after_hours = account.poll_after_hours if account else 12
+    cutoff = now - timedelta(hours=after_hours)
+    qs = (
+        TrackedShipment.objects.filter(registration=TrackedShipment.Registration.REGISTERED)
+        .exclude(status__in=FINAL_STATUSES)
+        .exclude(last_push_at__gte=cutoff)
+        .exclude(last_polled_at__gte=cutoff)
+        .filter(registered_at__lte=cutoff)
+        .order_by("pk")
+    )
+    return qs[:limit] if limit else qs
+
+
+def poll_tracking(
+    *, now=None, after_hours: int | None = None, numbers: list[str] | None = None, progress=None
+):
+    """Ask the provider for numbers without a recent push, 40 per call, and apply the answers."""
+    provider = tracking_provider()
+    if numbers:
+        shipments = list(TrackedShipment.objects.filter(tracking_number__in=numbers).order_by("pk"))
+    else:
+        shipments = list(shipments_due_for_poll(now=now, after_hours=after_hours))
+    totals = {"polled": 0, "applied": 0, "stale": 0, "unknown_number": 0, "unknown_status": 0}
+    for start in range(0, len(shipments), provider.max_batch):
+        batch = shipments[start : start + provider.max_batch]
+        updates = provider.fetch([TrackingRequest(s.tracking_number, s.carrier_code) for s in batch])
+        answered = {u.number for u in updates}
+        missing = [s.pk for s in batch if s.tracking_number not in answered]
+        if missing:
+            TrackedShipment.objects.filter(pk__in=missing).update(last_polled_at=now or timezone.now())
+        counts = apply_tracking_updates(updates, via="poll", now=now)
+        totals["polled"] += len(batch)
+        for key, value in counts.items():
+            totals[key] += value
+        if progress:
+            progress(totals["polled"], len(shipments))
+    return totals
