@@ -81,7 +81,7 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
     with transaction.atomic():
         shipments = {
             s.tracking_number: s
-            for s in TrackedShipment.objects.select_for_update()
+            for s in TrackedShipment.objects.select_for_update(of=("self",))
             .filter(tracking_number__in=numbers)
             .select_related("shop", "shopify_order")
             .order_by("pk")
