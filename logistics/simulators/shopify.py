@@ -75,13 +75,14 @@ class ShopifySimulator(Simulator):
         tracking_numbers: list[str],
         *,
         company: str = "UPS",
+        fulfillment_id: int | None = None,
     ) -> dict:
         """Ship ``items`` [(sku, qty)] of an order under ``tracking_numbers``; returns the webhook payload
         (REST shape, as Shopify sends for ``fulfillments/create``)."""
         with self.lock:
             order = self.orders[str(order_id)]
             self._fulfillment_seq += 1
-            fulfillment_id = self._fulfillment_seq
+            fulfillment_id = fulfillment_id or self._fulfillment_seq
             by_sku = {node["sku"]: node for node in order["lineItems"]["nodes"]}
             shipped_nodes = []
             for sku, qty in items:

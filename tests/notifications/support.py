@@ -102,7 +102,7 @@ def anymail_test_backend(settings):
 
 
 @pytest.fixture(scope="session")
-def _shopify_server():
+def shopify_sim_server():
     sim = ShopifySimulator()
     server = serve_in_thread(sim)
     yield sim
@@ -110,7 +110,7 @@ def _shopify_server():
 
 
 @pytest.fixture(scope="session")
-def _track17_server():
+def track17_sim_server():
     sim = Track17Simulator(api_key=TRACK17_KEY, requests_per_second=1000)
     server = serve_in_thread(sim)
     yield sim
@@ -118,22 +118,22 @@ def _track17_server():
 
 
 @pytest.fixture
-def shopify_sim(_shopify_server):
+def shopify_sim(shopify_sim_server):
     """The Shopify simulator over real HTTP, emptied for each test."""
-    with _shopify_server.lock:
-        _shopify_server.orders.clear()
-        _shopify_server.requests.clear()
-    return _shopify_server
+    with shopify_sim_server.lock:
+        shopify_sim_server.orders.clear()
+        shopify_sim_server.requests.clear()
+    return shopify_sim_server
 
 
 @pytest.fixture
-def track17_sim(_track17_server):
+def track17_sim(track17_sim_server):
     """The 17TRACK simulator over real HTTP, emptied for each test."""
-    with _track17_server.lock:
-        _track17_server.tracked.clear()
-        _track17_server.requests.clear()
-        _track17_server.quota_used = 0
-    return _track17_server
+    with track17_sim_server.lock:
+        track17_sim_server.tracked.clear()
+        track17_sim_server.requests.clear()
+        track17_sim_server.quota_used = 0
+    return track17_sim_server
 
 
 @pytest.fixture
