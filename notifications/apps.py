@@ -20,6 +20,7 @@ class NotificationsConfig(AppConfig):
             SEND_JOB,
             single(send_email_job),
             max_retries=conf.NOTIFICATION_SEND_MAX_RETRIES,
+            batch_size=10,  # claimed together; each email still succeeds or fails alone
             description="Send one customer email (django-anymail) and record the outcome.",
         )
         events.on_orders_shipped("notifications", notify_orders_shipped)

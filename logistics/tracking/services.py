@@ -139,22 +139,23 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
                     via=via,
                 )
             )
-        if touched:
-            TrackedShipment.objects.bulk_update(
-                list(touched.values()),
-                [
-                    "status",
-                    "provider_status",
-                    "provider_sub_status",
-                    "status_description",
-                    "last_event_at",
-                    "delivered_at",
-                    "carrier_code",
-                    "last_push_at",
-                    "last_polled_at",
-                    "updated_at",
-                ],
-            )
+        fields = [
+            "status",
+            "provider_status",
+            "provider_sub_status",
+            "status_description",
+            "last_event_at",
+            "delivered_at",
+            "carrier_code",
+            "last_push_at",
+            "last_polled_at",
+            "updated_at",
+        ]
+        if len(touched) <= 2:  # the usual push: a plain UPDATE is cheaper than bulk_update's CASE
+            for shipment in touched.values():
+                shipment.save(update_fields=fields)
+        elif touched:
+            TrackedShipment.objects.bulk_update(list(touched.values()), fields)
         TrackingUpdateLog.objects.bulk_create(logs, ignore_conflicts=True)
         events.tracking_status_changed(changes)
     return counts
