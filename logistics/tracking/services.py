@@ -3,13 +3,15 @@ polls alike), and choosing which numbers to poll."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from integration_server.models import OutboundJob
+from integration_server.http.errors import PermanentError
+from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue_jobs
 from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
 from logistics.tracking import events
@@ -162,12 +164,64 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
 
 
 def process_push(raw, payload) -> dict | str:
-    """``webhook.17track`` job: apply the verified push."""
+    """Apply one verified push (the single-payload path; the job uses ``process_push_batch``)."""
     provider = tracking_provider()
     updates = provider.parse_push(payload)
     if not updates:
         return "ignored"
     return apply_tracking_updates(updates, via="push")
+
+
+def process_push_batch(jobs: list[OutboundJob]) -> dict:
+    """Outbox handler of ``webhook.17track``: the claimed pushes (up to the batch size) are applied in one
+    transaction. A body that does not parse fails alone; a database failure fails the batch, which is
+    retried (applying is idempotent: stale and repeated statuses change nothing)."""
+    raws = {
+        r.pk: r for r in RawPayload.objects.filter(pk__in=[j.payload.get("raw_payload_id") for j in jobs])
+    }
+    provider = tracking_provider()
+    outcomes: dict[int, object] = {}
+    updates, applied_raw, ignored_raw, applied_jobs = [], [], [], []
+    for job in jobs:
+        raw = raws.get(job.payload.get("raw_payload_id"))
+        if raw is None:
+            outcomes[job.pk] = PermanentError("raw payload not found (purged?)")
+            continue
+        if raw.state in (RawPayload.State.PROCESSED, RawPayload.State.IGNORED):
+            outcomes[job.pk] = {"skipped": "already processed"}
+            continue
+        try:
+            parsed = provider.parse_push(json.loads(raw.body))
+        except (ValueError, TypeError, AttributeError) as exc:
+            RawPayload.objects.filter(pk=raw.pk).update(
+                state=RawPayload.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            outcomes[job.pk] = PermanentError(f"push does not parse: {type(exc).__name__}")
+            continue
+        if not parsed:
+            ignored_raw.append(raw.pk)
+            outcomes[job.pk] = {"result": "ignored"}
+            continue
+        updates.extend(parsed)
+        applied_raw.append(raw.pk)
+        applied_jobs.append(job.pk)
+    now = timezone.now()
+    if updates:
+        try:
+            counts = apply_tracking_updates(updates, via="push", now=now)
+        except Exception as exc:
+            RawPayload.objects.filter(pk__in=applied_raw).update(
+                state=RawPayload.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            raise
+        RawPayload.objects.filter(pk__in=applied_raw).update(
+            state=RawPayload.State.PROCESSED, processed_at=now, error=""
+        )
+        for pk in applied_jobs:
+            outcomes[pk] = {"batch": counts}
+    if ignored_raw:
+        RawPayload.objects.filter(pk__in=ignored_raw).update(state=RawPayload.State.IGNORED, processed_at=now)
+    return outcomes
 
 
 # --- polling fallback -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ def register() -> None:
     from logistics.shopify.services import process_fulfillment_webhook
     from logistics.tracking import conf
     from logistics.tracking import track17 as _track17  # noqa: F401 - registers the 17TRACK provider
-    from logistics.tracking.services import REGISTER_JOB, process_push, register_batch_handler
+    from logistics.tracking.services import REGISTER_JOB, process_push_batch, register_batch_handler
 
     register_job_kind(
         "webhook.shopify",
@@ -21,9 +21,9 @@ def register() -> None:
     )
     register_job_kind(
         "webhook.17track",
-        raw_payload_handler(process_push),
+        process_push_batch,
         max_retries=5,
-        batch_size=25,  # claimed together to save round trips; each push still succeeds or fails alone
+        batch_size=25,  # applied together in one transaction; a body that does not parse fails alone
         description="17TRACK push: apply the status, exception / delivered emails.",
     )
     register_job_kind(

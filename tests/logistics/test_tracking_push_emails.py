@@ -122,6 +122,7 @@ def test_delivered_before_in_transit_yields_one_confirm_and_no_exception_after(
 ):
     number = shipment.tracking_number
     post_17track(client, push_body(number, "Delivered", at=recent(1)))
+    drain()
     post_17track(client, push_body(number, "InTransit", "InTransit_Arrival", at=recent(20)))  # older
     drain()
     shipment.refresh_from_db()
@@ -201,3 +202,21 @@ def test_many_pushes_in_one_batch_use_a_fixed_number_of_queries(shipment, django
         counts = apply_tracking_updates(updates)
     assert counts["applied"] == 30
     assert Notification.objects.filter(kind="delivery_confirm", state="pending").count() == 30
+
+
+def test_out_of_order_pushes_in_one_batch_end_delivered(client, shipment, anymail_test_backend):
+    number = shipment.tracking_number
+    for status, sub, hours in [
+        ("Delivered", None, 1),
+        ("Exception", "Exception_Delayed", 5),
+        ("InTransit", None, 9),
+    ]:
+        post_17track(client, push_body(number, status, sub, at=recent(hours)))
+    drain()  # the three pushes are claimed and applied together, oldest first
+    shipment.refresh_from_db()
+    assert shipment.status == "delivered"
+    assert dict(Notification.objects.values_list("kind", "state")) == {
+        "delivery_confirm": "sent",
+        "exception_alert": "suppressed",  # already delivered when we learnt of it
+    }
+    assert len(anymail_test_backend) == 1
