@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
 from logistics.models import ShopifyOrder, ShopifyShop
+
+
+def https_url_fields(field, **kwargs):
+    """Form fields of a model field, with URLs read as https:// when no scheme is typed."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 class ShopifyShopForm(forms.ModelForm):
@@ -27,6 +35,7 @@ class ShopifyShopForm(forms.ModelForm):
 
     class Meta:
         model = ShopifyShop
+        formfield_callback = https_url_fields
         fields = (
             "name",
             "shop_domain",
@@ -73,6 +82,7 @@ class ShopifyShopForm(forms.ModelForm):
 @admin.register(ShopifyShop)
 class ShopifyShopAdmin(admin.ModelAdmin):
     form = ShopifyShopForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
         "shop_domain",

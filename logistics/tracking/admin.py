@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
 from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
 from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
+from logistics.shopify.admin import https_url_fields
 
 
 class TrackingAccountForm(forms.ModelForm):
@@ -20,6 +22,7 @@ class TrackingAccountForm(forms.ModelForm):
 
     class Meta:
         model = TrackingAccount
+        formfield_callback = https_url_fields
         fields = (
             "provider",
             "enabled",
@@ -52,6 +55,7 @@ class TrackingAccountForm(forms.ModelForm):
 @admin.register(TrackingAccount)
 class TrackingAccountAdmin(admin.ModelAdmin):
     form = TrackingAccountForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("provider", "enabled", "webhook_enabled", "poll_after_hours", "key_set")
 
     @admin.display(description="API key")
@@ -89,6 +93,7 @@ class TrackedShipmentAdmin(admin.ModelAdmin):
     inlines = [TrackingUpdateLogInline]
     exclude = ("recipient_email", "email_hash", "customer_name")
     readonly_fields = ("customer_email",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["poll_now"]
     show_full_result_count = False
 

@@ -220,3 +220,16 @@ def test_out_of_order_pushes_in_one_batch_end_delivered(client, shipment, anymai
         "exception_alert": "suppressed",  # already delivered when we learnt of it
     }
     assert len(anymail_test_backend) == 1
+
+
+def test_a_push_that_does_not_parse_fails_alone_in_its_batch(shipment, anymail_test_backend):
+    from integration_server.outbox import enqueue_job
+    from integration_server.raw_payloads import store_raw_payload
+
+    good, _ = store_raw_payload("17track", push_body(shipment.tracking_number, "Delivered", at=recent()))
+    bad, _ = store_raw_payload("17track", b'{"event": "TRACKING_UPDATED", "data": "oops"}')
+    for raw in (bad, good):
+        enqueue_job("webhook.17track", {"raw_payload_id": raw.pk}, dedupe_key=f"raw:{raw.pk}")
+    drain()
+    assert dict(RawPayload.objects.values_list("pk", "state")) == {good.pk: "processed", bad.pk: "failed"}
+    assert Notification.objects.get().state == "sent"
