@@ -14,3 +14,5 @@ TRACK17_KEY_GRACE_MINUTES = env.int("TRACK17_KEY_GRACE_MINUTES", default=10)
 TRACK17_REQUESTS_PER_MINUTE = env.int("TRACK17_REQUESTS_PER_MINUTE", default=180)
 # Retries of a registration batch after its first try (backoff of SPEC 4).
 TRACK17_REGISTER_MAX_RETRIES = env.int("TRACK17_REGISTER_MAX_RETRIES", default=5)
+# At most this many numbers per scheduled poll (40 per call at <= 3 calls/s: 2,000 take ~17 s).
+TRACK17_POLL_MAX_PER_RUN = env.int("TRACK17_POLL_MAX_PER_RUN", default=2000)

@@ -244,14 +244,20 @@ def shipments_due_for_poll(now=None, after_hours: int | None = None, limit: int 
 
 
 def poll_tracking(
-    *, now=None, after_hours: int | None = None, numbers: list[str] | None = None, progress=None
+    *,
+    now=None,
+    after_hours: int | None = None,
+    numbers: list[str] | None = None,
+    limit: int | None = None,
+    progress=None,
 ):
-    """Ask the provider for numbers without a recent push, 40 per call, and apply the answers."""
+    """Ask the provider for numbers without a recent push, 40 per call, and apply the answers; at most
+    ``limit`` numbers (the next run takes the rest)."""
     provider = tracking_provider()
     if numbers:
         shipments = list(TrackedShipment.objects.filter(tracking_number__in=numbers).order_by("pk"))
     else:
-        shipments = list(shipments_due_for_poll(now=now, after_hours=after_hours))
+        shipments = list(shipments_due_for_poll(now=now, after_hours=after_hours, limit=limit))
     totals = {"polled": 0, "applied": 0, "stale": 0, "unknown_number": 0, "unknown_status": 0}
     for start in range(0, len(shipments), provider.max_batch):
         batch = shipments[start : start + provider.max_batch]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integration_server.schedules import records_schedule_run
+from logistics.tracking import conf
 from logistics.tracking.services import poll_tracking
 
 
@@ -13,4 +14,4 @@ def poll_tracking_task() -> dict:
 
     if not TrackingAccount.objects.filter(provider="17track", enabled=True).exclude(api_key="").exists():
         return {"skipped": "no enabled 17TRACK account"}
-    return poll_tracking()
+    return poll_tracking(limit=conf.TRACK17_POLL_MAX_PER_RUN)

@@ -70,16 +70,20 @@ def send_notification(notification_id: int) -> dict:
     message = build_message(notification)
     try:
         message.send()
+    # The record (admin only) keeps the provider's full reason; the job error, which is logged, names only
+    # the kind of failure: provider messages can quote the customer's address.
     except AnymailRecipientsRefused as exc:
         _record_failure(notification, f"recipient refused by the email provider: {exc}")
-        raise PermanentError("recipient refused", vendor="email") from exc
+        raise PermanentError("recipient refused by the email provider", vendor="email") from exc
     except AnymailAPIError as exc:
-        reason = f"email provider error: {exc}"
-        _record_failure(notification, reason)
-        raise RetryableError(reason[:500], vendor="email", status=getattr(exc, "status_code", None)) from exc
+        _record_failure(notification, f"email provider error: {exc}")
+        status = getattr(exc, "status_code", None)
+        raise RetryableError(
+            f"email provider error ({type(exc).__name__})", vendor="email", status=status
+        ) from exc
     except Exception as exc:
         _record_failure(notification, f"{type(exc).__name__}: {exc}")
-        raise
+        raise RetryableError(f"email send failed ({type(exc).__name__})", vendor="email") from exc
     message_id = provider_message_id(message, notification.recipient)
     now = timezone.now()
     Notification.objects.filter(pk=notification.pk).update(
