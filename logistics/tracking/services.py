@@ -32,7 +32,7 @@ def enqueue_registration(shipments: list[TrackedShipment]) -> None:
                 kind=REGISTER_JOB,
                 group_key="17track",
                 dedupe_key=f"register:{s.tracking_number}",
-                payload={"tracking_number": s.tracking_number, "carrier": s.carrier_code},
+                payload={"tracking_number": s.tracking_number, "carrier": s.carrier_code, "tag": str(s.pk)},
             )
             for s in shipments
             if s.registration == TrackedShipment.Registration.PENDING
@@ -45,7 +45,11 @@ def register_batch_handler(jobs: list[OutboundJob]) -> dict:
     finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
     provider = tracking_provider()
     requests = [
-        TrackingRequest(number=j.payload["tracking_number"], carrier=j.payload.get("carrier") or "")
+        TrackingRequest(
+            number=j.payload["tracking_number"],
+            carrier=j.payload.get("carrier") or "",
+            tag=j.payload.get("tag") or "",
+        )
         for j in jobs
     ]
     result = provider.register(requests)

@@ -138,3 +138,29 @@ def test_presale_rule_sku_prefix_is_case_insensitive():
     rule = {"rule": "sku_prefix", "prefixes": ["pre-", "PS"], "presale_tags": []}
     assert is_presale_line("PRE-1", [], **rule) and is_presale_line("ps9", [], **rule)
     assert not is_presale_line("X-PRE-1", [], **rule)
+
+
+def test_tracking_added_by_a_later_update(
+    client, shop, shopify_sim, track17_sim, tracking_account, anymail_test_backend
+):
+    shopify_sim.add_order(1009, lines=[("PRE-X", "X", 1)])
+    payload = ship(client, shopify_sim, 1009, [("PRE-X", 1)], [])
+    assert TrackedShipment.objects.count() == 0 and Notification.objects.count() == 0
+    fulfillment = shopify_sim.orders["1009"]["fulfillments"][0]
+    fulfillment["trackingInfo"] = [
+        {"number": "1ZLATE01", "company": "DHL", "url": "https://dhl.example/1ZLATE01"}
+    ]
+    payload.update(tracking_number="1ZLATE01", tracking_numbers=["1ZLATE01"], tracking_company="DHL")
+    response = post_shopify(
+        client, json.dumps(payload).encode(), topic="fulfillments/update", webhook_id="late-1"
+    )
+    assert response.status_code == 200
+    drain()
+    shipment = TrackedShipment.objects.get()
+    assert (shipment.tracking_number, shipment.carrier, shipment.registration) == (
+        "1ZLATE01",
+        "DHL",
+        "registered",
+    )
+    assert track17_sim.tracked["1ZLATE01"]["tag"] == str(shipment.pk)
+    assert emails() == [("presale_shipped", "presale_shipped:1ZLATE01")]
