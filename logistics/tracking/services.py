@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
@@ -157,11 +157,7 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
             "last_polled_at",
             "updated_at",
         ]
-        if len(touched) <= 2:  # the usual push: a plain UPDATE is cheaper than bulk_update's CASE
-            for shipment in touched.values():
-                shipment.save(update_fields=fields)
-        elif touched:
-            TrackedShipment.objects.bulk_update(list(touched.values()), fields)
+        update_rows(TrackedShipment, list(touched.values()), fields, now=now)
         TrackingUpdateLog.objects.bulk_create(logs, ignore_conflicts=True)
         events.tracking_status_changed(changes)
     return counts
@@ -226,6 +222,39 @@ def process_push_batch(jobs: list[OutboundJob]) -> dict:
     if ignored_raw:
         RawPayload.objects.filter(pk__in=ignored_raw).update(state=RawPayload.State.IGNORED, processed_at=now)
     return outcomes
+
+
+def update_rows(model, rows: list, fields: list[str], *, now=None) -> None:
+    """Write ``fields`` of many rows in one statement. On PostgreSQL an ``UPDATE ... FROM (VALUES ...)``
+    (bulk_update's CASE per field costs ~50 ms for 25 rows here); elsewhere bulk_update; one row: save()."""
+    if not rows:
+        return
+    if "updated_at" in fields:
+        for row in rows:
+            row.updated_at = now or timezone.now()
+    if len(rows) == 1:
+        rows[0].save(update_fields=fields)
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields)
+        return
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [model._meta.get_field(name) for name in fields]
+    casts = [f"%s::{pk.db_type(connection)}"] + [f"%s::{c.db_type(connection)}" for c in columns]
+    values = ", ".join(["(" + ", ".join(casts) + ")"] * len(rows))
+    names = ", ".join(qn(c.column) for c in [pk, *columns])
+    assignments = ", ".join(f"{qn(c.column)} = v.{qn(c.column)}" for c in columns)
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
+        f"FROM (VALUES {values}) AS v({names}) WHERE t.{qn(pk.column)} = v.{qn(pk.column)}"
+    )
+    params = []
+    for row in rows:
+        params.append(row.pk)
+        params.extend(c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- polling fallback -----------------------------------------------------------------------------------
