@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
         from integration_server.outbox import register_job_kind
         from integration_server.outbox.registry import single
         from logistics.tracking import events
-        from notifications import conf
+        from notifications import checks, conf  # noqa: F401 - checks registers the system checks
         from notifications.services.delivery_events import on_anymail_tracking
         from notifications.services.records import SEND_JOB, notify_orders_shipped, notify_status_changes
         from notifications.services.sending import send_email_job

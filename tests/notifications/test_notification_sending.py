@@ -175,3 +175,13 @@ def test_send_again_is_a_new_record_marked_as_resend(delivered_record, anymail_t
     assert copy.resend_of_id == delivered_record.pk and copy.requested_by == "cs-anna"
     assert copy.dedupe_key == f"{delivered_record.dedupe_key}:resend:1"
     assert copy.state == "sent" and len(anymail_test_backend) == 2
+
+
+def test_system_check_warns_without_the_webhook_secret(settings):
+    from notifications.checks import anymail_webhook_secret
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x"}
+    assert [w.id for w in anymail_webhook_secret()] == ["notifications.W001"]
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x", "WEBHOOK_SECRET": "a:b"}
+    assert anymail_webhook_secret() == []
