@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integration_server.crypto import lookup_hash
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue_jobs
@@ -21,6 +23,58 @@ from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
 log = logging.getLogger(__name__)
 
 REGISTER_JOB = "tracking.register"
+
+
+# --- shipments from any source ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShipmentInfo:
+    """A package some source (Shopify here; Eccang after-sales orders next) wants tracked and emailed about."""
+
+    tracking_number: str
+    order_number: str
+    recipient_email: str
+    customer_name: str = ""
+    carrier: str = ""
+    carrier_code: str = ""
+    tracking_url: str = ""
+    items: tuple = ()  # ({sku, title, quantity}, ...)
+
+
+def track_shipments(source: str, infos: list[ShipmentInfo]) -> list[TrackedShipment]:
+    """Create (or refresh) one tracked shipment per number and register the new ones with the provider.
+    Later statuses then reach the exception / delivered emails like Shopify's shipments."""
+    infos = [i for i in infos if i.tracking_number]
+    if not infos:
+        return []
+    with transaction.atomic():
+        numbers = [i.tracking_number for i in infos]
+        existing = set(
+            TrackedShipment.objects.filter(tracking_number__in=numbers).values_list(
+                "tracking_number", flat=True
+            )
+        )
+        TrackedShipment.objects.bulk_create(
+            [
+                TrackedShipment(
+                    tracking_number=i.tracking_number[:100],
+                    source=source[:20],
+                    order_number=i.order_number[:100],
+                    recipient_email=i.recipient_email,
+                    email_hash=lookup_hash(i.recipient_email) if i.recipient_email else "",
+                    customer_name=i.customer_name,
+                    carrier=i.carrier[:100],
+                    carrier_code=i.carrier_code[:20],
+                    tracking_url=i.tracking_url[:1000],
+                    items=[dict(item) for item in i.items],
+                )
+                for i in infos
+                if i.tracking_number not in existing
+            ],
+            ignore_conflicts=True,
+        )
+        shipments = list(TrackedShipment.objects.filter(tracking_number__in=numbers).order_by("pk"))
+        enqueue_registration([s for s in shipments if s.tracking_number not in existing])
+    return shipments
 
 
 # --- registration --------------------------------------------------------------------------------------

@@ -159,3 +159,28 @@ def test_status_table(main, sub, expected):
 def test_status_overrides_win():
     assert map_status("Expired", "Expired_Other", {"Expired": "alert"}) == "alert"
     assert map_status("Exception", "Exception_Delayed", {"Exception_Delayed": "in_transit"}) == "in_transit"
+
+
+def test_shipments_from_another_source_are_tracked_and_emailed(
+    tracking_account, track17_sim, anymail_test_backend
+):
+    from logistics.tracking.provider import TrackingUpdate
+    from logistics.tracking.services import ShipmentInfo, apply_tracking_updates, track_shipments
+
+    info = ShipmentInfo(
+        tracking_number="YT2300000001",
+        order_number="QGADCX18041700000003",
+        recipient_email="buyer@example.com",
+        customer_name="Sam",
+        items=({"sku": "ACC-1", "title": "Charger", "quantity": 1},),
+    )
+    [shipment] = track_shipments("eccang", [info])
+    track_shipments("eccang", [info])  # again: same row, one registration
+    drain()
+    shipment.refresh_from_db()
+    assert (shipment.source, shipment.registration) == ("eccang", "registered")
+    assert len(track17_sim.calls("POST", "/track/v2.2/register")) == 1
+    apply_tracking_updates([TrackingUpdate(number="YT2300000001", status="delivered", event_at=recent())])
+    drain()
+    [message] = anymail_test_backend
+    assert "QGADCX18041700000003" in message.subject and "Charger" in message.body
