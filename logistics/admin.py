@@ -1,3 +1,4 @@
 """Ops UI of the logistics app."""
 
 from logistics.shipstation import admin as shipstation_admin  # noqa: F401 - registers the ShipStation admin
+from logistics.tracking import admin as tracking_admin  # noqa: F401 - also registers the Shopify admin

@@ -6,8 +6,8 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # --- ShipStation orders flow (orders engineer) -------------------------------------------------
         from logistics.shipstation.setup import register as register_shipstation
+        from logistics.tracking.setup import register as register_tracking
 
         register_shipstation()
-        # --- end ShipStation orders flow -------------------------------------------------------------------
+        register_tracking()

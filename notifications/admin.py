@@ -1,1 +1,216 @@
-"""Ops UI of the notifications app."""
+"""Ops UI of the notifications app: the email log customer service searches (order number, tracking number,
+email address although it is encrypted), filters, "send again", CSV export, and a template preview."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from integration_server.crypto import lookup_hash
+from notifications.models import Notification, NotificationEvent, NotificationKind
+from notifications.services.preview import sample_context
+from notifications.services.records import resend
+from notifications.services.sending import render_email
+
+
+class NotificationEventInline(admin.TabularInline):
+    model = NotificationEvent
+    extra = 0
+    can_delete = False
+    fields = ("event_type", "occurred_at", "reject_reason", "mta_response", "esp_name", "event_id")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "state",
+        "order_number",
+        "tracking_number",
+        "tracking_status",
+        "subject_or_reason",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "resend_marker",
+    )
+    list_filter = ("kind", "state", ("created_at", admin.DateFieldListFilter), "shop")
+    list_select_related = ("shop",)
+    search_fields = ("order_number", "tracking_number", "=provider_message_id")
+    search_help_text = "Order number, tracking number, or the customer's full email address."
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    inlines = [NotificationEventInline]
+    actions = ["send_again", "export_csv"]
+    list_per_page = 100
+    show_full_result_count = False
+    change_list_template = "notifications/admin_change_list.html"
+    fields = (
+        "kind",
+        "state",
+        "customer_email",
+        "from_email",
+        "subject",
+        "order_number",
+        "tracking_number",
+        "tracking_status",
+        "event_at",
+        "attempts",
+        "error",
+        "provider_message_id",
+        "dedupe_key",
+        "resend_of",
+        "requested_by",
+        "created_at",
+        "sent_at",
+        "delivered_at",
+        "bounced_at",
+        "shipment",
+        "shop",
+        "preview_link",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or super().has_change_permission(request, obj)
+
+    @admin.display(description="customer email")
+    def customer_email(self, obj):
+        return obj.recipient
+
+    @admin.display(description="subject / reason")
+    def subject_or_reason(self, obj):
+        text = obj.error if obj.state in ("failed", "suppressed", "bounced") else obj.subject
+        return (text[:90] + "…") if len(text) > 90 else text
+
+    @admin.display(description="resend", boolean=True)
+    def resend_marker(self, obj):
+        return obj.resend_of_id is not None
+
+    @admin.display(description="rendered email")
+    def preview_link(self, obj):
+        if not obj.pk:
+            return ""
+        url = reverse("admin:notifications_notification_render", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">Show the email as sent</a>', url)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if "@" in term:  # the address is encrypted: look it up by its keyed hash
+            return queryset.filter(recipient_hash=lookup_hash(term)), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.action(description="Send again (a deliberate resend, recorded as a new email)")
+    def send_again(self, request, queryset):
+        count = 0
+        for notification in queryset.exclude(recipient_hash=""):
+            resend(notification, requested_by=request.user.get_username())
+            count += 1
+        self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
+
+    @admin.action(description="Export as CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="notifications.csv"'
+        writer = csv.writer(response)
+        columns = [
+            "id",
+            "kind",
+            "state",
+            "recipient",
+            "order_number",
+            "tracking_number",
+            "tracking_status",
+            "subject",
+            "attempts",
+            "error",
+            "provider_message_id",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "bounced_at",
+            "resend_of_id",
+            "requested_by",
+        ]
+        writer.writerow(columns)
+        for n in queryset.order_by("id").iterator(chunk_size=500):
+            writer.writerow([_csv_safe(getattr(n, c)) for c in columns])
+        return response
+
+    # --- extra views: template preview with sample data, and a record's email as sent -------------------
+    def get_urls(self):
+        extra = [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_index),
+                name="notifications_notification_preview_index",
+            ),
+            path(
+                "preview/<str:kind>/",
+                self.admin_site.admin_view(self.preview_kind),
+                name="notifications_notification_preview",
+            ),
+            path(
+                "<int:pk>/render/",
+                self.admin_site.admin_view(self.render_record),
+                name="notifications_notification_render",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def preview_index(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Email templates: preview with sample data",
+            "kinds": [
+                (
+                    kind.value,
+                    kind.label,
+                    reverse("admin:notifications_notification_preview", args=[kind.value]),
+                )
+                for kind in NotificationKind
+            ],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "notifications/admin_preview_index.html", context)
+
+    def preview_kind(self, request, kind):
+        if kind not in NotificationKind.values:
+            raise Http404("no such email")
+        return _rendered(kind, sample_context(kind), request.GET.get("format"))
+
+    def render_record(self, request, pk):
+        notification = Notification.objects.filter(pk=pk).first()
+        if notification is None:
+            raise Http404("no such notification")
+        return _rendered(notification.kind, notification.context, request.GET.get("format"))
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"preview_url": reverse("admin:notifications_notification_preview_index")}
+        return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
+
+
+def _rendered(kind: str, context: dict, fmt: str | None) -> HttpResponse:
+    subject, text, html = render_email(kind, context)
+    if fmt == "text":
+        return HttpResponse(f"Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8")
+    return HttpResponse(html)
+
+
+def _csv_safe(value) -> str:
+    """No spreadsheet formula injection from customer-controlled text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,143 @@
+"""Tracked shipments (one per tracking number) and the tracking provider account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from integration_server.fields import EncryptedTextField
+
+__all__ = ["TrackedShipment", "TrackingAccount", "TrackingStatus", "TrackingUpdateLog"]
+
+
+class TrackingStatus(models.TextChoices):
+    """Our statuses; logistics.tracking.status_map maps each provider's statuses onto them."""
+
+    PENDING = "pending", "Not tracked yet"
+    NOT_FOUND = "not_found", "Not found"
+    INFO_RECEIVED = "info_received", "Label created"
+    IN_TRANSIT = "in_transit", "In transit"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", "Available for pickup"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERED = "delivered", "Delivered"
+    DELIVERY_FAILURE = "delivery_failure", "Delivery failure"
+    UNDELIVERED = "undelivered", "Undelivered"
+    ALERT = "alert", "Exception (alert)"
+    RETURNING = "returning", "Returning to sender"
+    RETURNED = "returned", "Returned to sender"
+    EXPIRED = "expired", "Tracking expired"
+
+
+class TrackingAccount(models.Model):
+    """The tracking provider account (one per provider). Its API key also signs pushes (17TRACK)."""
+
+    provider = models.CharField(max_length=20, unique=True, default="17track")
+    enabled = models.BooleanField(default=True)
+    api_base_url = models.URLField(
+        blank=True, help_text="Blank = the provider's host. A simulator works too."
+    )
+    api_key = EncryptedTextField(blank=True, default="", help_text="Encrypted; write-only.")
+    previous_api_key = EncryptedTextField(blank=True, default="")
+    api_key_changed_at = models.DateTimeField(null=True, blank=True)
+    webhook_enabled = models.BooleanField(default=True, help_text="Pushes arrive on /webhook/17track.")
+    poll_after_hours = models.PositiveIntegerField(
+        default=12, help_text="Poll numbers that had no push for this many hours."
+    )
+    status_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Provider status or sub-status -> our status, over the built-in table, e.g. {"Expired": "alert"}.',
+    )
+
+    def __str__(self):
+        return self.provider
+
+    def signing_keys(self, now=None, grace_minutes: int = 10) -> list[str]:
+        keys = [self.api_key] if self.api_key else []
+        now = now or timezone.now()
+        if (
+            self.previous_api_key
+            and self.api_key_changed_at
+            and now - self.api_key_changed_at <= timedelta(minutes=grace_minutes)
+        ):
+            keys.append(self.previous_api_key)
+        return keys
+
+
+class TrackedShipment(models.Model):
+    """One package: tracking number -> order -> customer email (SPEC 6)."""
+
+    class Registration(models.TextChoices):
+        PENDING = "pending", "Pending"
+        REGISTERED = "registered", "Registered"
+        REJECTED = "rejected", "Rejected"
+
+    tracking_number = models.CharField(max_length=100, unique=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    carrier_code = models.CharField(max_length=20, blank=True, help_text="The provider's carrier code.")
+    tracking_url = models.URLField(max_length=1000, blank=True)
+    source = models.CharField(max_length=20, default="shopify")
+    shop = models.ForeignKey(
+        "logistics.ShopifyShop", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
+    shopify_order = models.ForeignKey(
+        "logistics.ShopifyOrder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shipments",
+    )
+    order_number = models.CharField(max_length=100, blank=True, db_index=True)
+    fulfillment_id = models.CharField(max_length=40, blank=True)
+    recipient_email = EncryptedTextField(blank=True, default="")
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    customer_name = EncryptedTextField(blank=True, default="")
+    items = models.JSONField(default=list, blank=True, help_text="[{sku, title, quantity}] in this package.")
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices, default=TrackingStatus.PENDING)
+    provider_status = models.CharField(max_length=60, blank=True)
+    provider_sub_status = models.CharField(max_length=60, blank=True)
+    status_description = models.CharField(max_length=500, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True, help_text="Time of the newest event applied.")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    registration = models.CharField(max_length=12, choices=Registration.choices, default=Registration.PENDING)
+    registration_error = models.CharField(max_length=300, blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["registration", "status"], name="tracked_shipment_poll"),
+        ]
+
+    def __str__(self):
+        return self.tracking_number
+
+
+class TrackingUpdateLog(models.Model):
+    """Every status a provider reported for a shipment, once per (shipment, sub-status, event time)."""
+
+    shipment = models.ForeignKey(TrackedShipment, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices)
+    provider_status = models.CharField(max_length=60, blank=True)
+    provider_sub_status = models.CharField(max_length=60, blank=True)
+    event_at = models.DateTimeField(null=True, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    via = models.CharField(max_length=10, help_text="push or poll")
+    stale = models.BooleanField(default=False, help_text="Older than what was already applied: ignored.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "provider_sub_status", "event_at"], name="tracking_update_once"
+            )
+        ]
+        ordering = ["-event_at"]
+
+    def __str__(self):
+        return f"{self.shipment_id} {self.status} @ {self.event_at}"

@@ -1,0 +1,10 @@
+"""Shopify settings from the environment (documented in .env.example)."""
+
+from integration_server.settings import env
+
+# The Admin API version used when a shop leaves its own blank.
+SHOPIFY_DEFAULT_API_VERSION = env.str("SHOPIFY_DEFAULT_API_VERSION", default="2026-07")
+# After a webhook secret is replaced, deliveries signed with the previous one are accepted this long.
+SHOPIFY_SECRET_GRACE_MINUTES = env.int("SHOPIFY_SECRET_GRACE_MINUTES", default=60)
+# Shopify's GraphQL Admin API budget per shop, paced across worker processes.
+SHOPIFY_REQUESTS_PER_MINUTE = env.int("SHOPIFY_REQUESTS_PER_MINUTE", default=120)

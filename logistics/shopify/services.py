@@ -1,0 +1,218 @@
+"""Shopify fulfillment processing: read the current order, keep one shipment per tracking number linked to
+the order and the customer's email, decide split package / pre-sale, and tell the registered reactions."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from integration_server.crypto import lookup_hash
+from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment
+from logistics.shopify.client import ShopifyClient
+from logistics.shopify.rules import Package, packages_of, presale_items, split_decision
+from logistics.tracking import events
+from logistics.tracking.services import enqueue_registration
+
+log = logging.getLogger(__name__)
+
+FULFILLMENT_TOPICS = ("fulfillments/create", "fulfillments/update")
+
+
+def external_id_for(shop_domain: str, fulfillment_id) -> str:
+    return f"{shop_domain}|{fulfillment_id}"
+
+
+def process_fulfillment_webhook(raw, payload) -> dict | str:
+    """``webhook.shopify`` job. The view stored the topic as ``kind`` and ``<shop domain>|<fulfillment id>``
+    as ``external_id``."""
+    if raw.kind not in FULFILLMENT_TOPICS or not isinstance(payload, dict):
+        return "ignored"
+    domain = raw.external_id.split("|", 1)[0]
+    shop = ShopifyShop.objects.get(shop_domain=domain)
+    order = ShopifyClient(shop).fetch_order(payload["order_id"])
+    order = merge_webhook_fulfillment(order, payload)
+    return record_shipped_order(shop, str(payload["order_id"]), order)
+
+
+def fulfillment_from_webhook(payload: dict) -> dict:
+    """The REST-shaped webhook fulfillment in the GraphQL shape of ORDER_QUERY."""
+    numbers = list(payload.get("tracking_numbers") or [])
+    if not numbers and payload.get("tracking_number"):
+        numbers = [payload["tracking_number"]]
+    urls = list(payload.get("tracking_urls") or [])
+    return {
+        "id": f"gid://shopify/Fulfillment/{payload.get('id')}",
+        "name": payload.get("name") or "",
+        "status": (payload.get("status") or "").upper(),
+        "trackingInfo": [
+            {
+                "number": number,
+                "company": payload.get("tracking_company") or "",
+                "url": urls[i] if i < len(urls) else (payload.get("tracking_url") or ""),
+            }
+            for i, number in enumerate(numbers)
+        ],
+        "fulfillmentLineItems": {
+            "nodes": [
+                {
+                    "quantity": line.get("quantity") or 0,
+                    "lineItem": {
+                        "id": f"gid://shopify/LineItem/{line.get('id')}",
+                        "sku": line.get("sku") or "",
+                        "name": line.get("name") or line.get("title") or "",
+                    },
+                }
+                for line in payload.get("line_items") or []
+            ]
+        },
+    }
+
+
+def merge_webhook_fulfillment(order: dict, payload: dict) -> dict:
+    """The API may lag behind the webhook: add the webhook's fulfillment, or its tracking, where missing."""
+    own = fulfillment_from_webhook(payload)
+    fulfillments = list(order.get("fulfillments") or [])
+    for i, existing in enumerate(fulfillments):
+        if str(existing.get("id")).rsplit("/", 1)[-1] == str(payload.get("id")):
+            if not existing.get("trackingInfo") and own["trackingInfo"]:
+                fulfillments[i] = {**existing, "trackingInfo": own["trackingInfo"]}
+            break
+    else:
+        fulfillments.append(own)
+    return {**order, "fulfillments": fulfillments}
+
+
+def _customer_first_name(order: dict) -> str:
+    for key in ("customer", "shippingAddress"):
+        first = ((order.get(key) or {}).get("firstName") or "").strip()
+        if first:
+            return first
+    return ""
+
+
+def _lines(order: dict) -> list[dict]:
+    return [
+        {
+            "id": str(node.get("id") or "").rsplit("/", 1)[-1],
+            "sku": node.get("sku") or "",
+            "title": node.get("name") or "",
+            "quantity": int(node.get("quantity") or 0),
+            "unfulfilled": int(node.get("unfulfilledQuantity") or 0),
+            "requires_shipping": bool(node.get("requiresShipping", True)),
+            "tags": list((node.get("product") or {}).get("tags") or []),
+        }
+        for node in ((order.get("lineItems") or {}).get("nodes") or [])
+    ]
+
+
+def _items(package: Package) -> list[dict]:
+    return [{"sku": sku, "title": title, "quantity": qty} for sku, title, qty in package.items]
+
+
+def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
+    email = (order.get("email") or "").strip()
+    customer = _customer_first_name(order)
+    lines = _lines(order)
+    packages = packages_of(order)
+    split, split_reason = split_decision(order)
+    with transaction.atomic():
+        shopify_order, _ = ShopifyOrder.objects.update_or_create(
+            shop=shop,
+            order_id=order_id,
+            defaults={
+                "name": order.get("name") or order_id,
+                "email": email,
+                "email_hash": lookup_hash(email) if email else "",
+                "customer_name": customer,
+                "lines": lines,
+                "fulfillment_status": order.get("displayFulfillmentStatus") or "",
+                "package_count": len(packages),
+            },
+        )
+        numbers = [p.tracking_number for p in packages]
+        existing = {
+            s.tracking_number: s
+            for s in TrackedShipment.objects.select_for_update().filter(tracking_number__in=numbers)
+        }
+        fresh, changed = [], []
+        for package in packages:
+            fields = {
+                "carrier": package.carrier[:100],
+                "tracking_url": package.url[:1000],
+                "source": "shopify",
+                "shop": shop,
+                "shopify_order": shopify_order,
+                "order_number": shopify_order.name,
+                "fulfillment_id": package.fulfillment_id,
+                "recipient_email": email,
+                "email_hash": lookup_hash(email) if email else "",
+                "customer_name": customer,
+                "items": _items(package),
+            }
+            shipment = existing.get(package.tracking_number)
+            if shipment is None:
+                fresh.append(TrackedShipment(tracking_number=package.tracking_number, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(shipment, name, value)
+                changed.append(shipment)
+        TrackedShipment.objects.bulk_create(fresh, ignore_conflicts=True)
+        if changed:
+            TrackedShipment.objects.bulk_update(
+                changed,
+                [
+                    "carrier",
+                    "tracking_url",
+                    "source",
+                    "shop",
+                    "shopify_order",
+                    "order_number",
+                    "fulfillment_id",
+                    "recipient_email",
+                    "email_hash",
+                    "customer_name",
+                    "items",
+                    "updated_at",
+                ],
+            )
+        shipments = {
+            s.tracking_number: s
+            for s in TrackedShipment.objects.filter(tracking_number__in=numbers).select_related(
+                "shop", "shopify_order"
+            )
+        }
+        new_shipments = [shipments[s.tracking_number] for s in fresh if s.tracking_number in shipments]
+        enqueue_registration(new_shipments)
+
+        tags_by_sku = {line["sku"]: line["tags"] for line in lines if line["sku"]}
+        rule = {"rule": shop.presale_rule, "prefixes": shop.sku_prefixes(), "presale_tags": shop.tags()}
+        presale, done_fulfillments = [], set()
+        for package in packages:
+            if package.fulfillment_id in done_fulfillments:
+                continue  # one pre-sale email per fulfillment, keyed on its first tracking number
+            matched = presale_items(package, tags_by_sku, **rule)
+            if matched:
+                done_fulfillments.add(package.fulfillment_id)
+                same = [p.tracking_number for p in packages if p.fulfillment_id == package.fulfillment_id]
+                presale.append((shipments[package.tracking_number], same, matched))
+        shipped = events.ShippedOrder(
+            order=shopify_order,
+            shipments=[shipments[n] for n in numbers if n in shipments],
+            new_shipments=new_shipments,
+            split=split,
+            split_reason=split_reason,
+            presale=presale,
+        )
+        events.orders_shipped([shipped])
+    log.info(
+        "shopify.fulfillment_processed",
+        extra={"packages": len(packages), "split": split, "presale": len(presale)},
+    )
+    return {
+        "order": shopify_order.name,
+        "packages": len(packages),
+        "new_shipments": len(new_shipments),
+        "split": split,
+        "presale": len(presale),
+    }

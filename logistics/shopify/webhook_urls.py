@@ -1,0 +1,5 @@
+from django.urls import path
+
+from logistics.shopify.webhooks import ShopifyWebhookView
+
+urlpatterns = [path("shopify", ShopifyWebhookView.as_view(), name="webhook-shopify")]

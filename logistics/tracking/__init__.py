@@ -1,0 +1,1 @@
+"""Parcel tracking behind a provider interface (17TRACK first): registration, pushes, polling, statuses."""

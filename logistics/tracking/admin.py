@@ -1,0 +1,119 @@
+"""Ops UI for the tracking account (API key write-only) and tracked shipments."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.utils import timezone
+
+from integration_server.crypto import lookup_hash
+from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
+from logistics.shopify.admin import https_url_fields
+
+
+class TrackingAccountForm(forms.ModelForm):
+    api_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Blank = keep the stored one.",
+    )
+
+    class Meta:
+        model = TrackingAccount
+        formfield_callback = https_url_fields
+        fields = (
+            "provider",
+            "enabled",
+            "api_base_url",
+            "webhook_enabled",
+            "poll_after_hours",
+            "status_overrides",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stored = self.instance.api_key if self.instance.pk else ""
+        self.initial["api_key"] = ""
+
+    def save(self, commit=True):
+        account = super().save(commit=False)
+        new_key = self.cleaned_data.get("api_key")
+        if new_key and new_key != self._stored:
+            if self._stored:
+                account.previous_api_key = self._stored
+                account.api_key_changed_at = timezone.now()
+            account.api_key = new_key
+        else:
+            account.api_key = self._stored
+        if commit:
+            account.save()
+        return account
+
+
+@admin.register(TrackingAccount)
+class TrackingAccountAdmin(admin.ModelAdmin):
+    form = TrackingAccountForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("provider", "enabled", "webhook_enabled", "poll_after_hours", "key_set")
+
+    @admin.display(description="API key")
+    def key_set(self, obj):
+        return "set" if obj.api_key else "missing"
+
+
+class TrackingUpdateLogInline(admin.TabularInline):
+    model = TrackingUpdateLog
+    extra = 0
+    can_delete = False
+    fields = ("event_at", "status", "provider_status", "provider_sub_status", "description", "via", "stale")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrackedShipment)
+class TrackedShipmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "tracking_number",
+        "order_number",
+        "carrier",
+        "status",
+        "registration",
+        "last_event_at",
+        "delivered_at",
+        "shop",
+    )
+    list_filter = ("status", "registration", "source", "shop")
+    list_select_related = ("shop",)
+    search_fields = ("tracking_number", "order_number")
+    date_hierarchy = "created_at"
+    inlines = [TrackingUpdateLogInline]
+    exclude = ("recipient_email", "email_hash", "customer_name")
+    readonly_fields = ("customer_email",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["poll_now"]
+    show_full_result_count = False
+
+    @admin.display(description="customer email")
+    def customer_email(self, obj):
+        return obj.recipient_email
+
+    def get_search_results(self, request, queryset, search_term):
+        if "@" in search_term:
+            return queryset.filter(email_hash=lookup_hash(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description="Ask the tracking provider now")
+    def poll_now(self, request, queryset):
+        from logistics.tracking.services import poll_tracking
+
+        numbers = list(queryset.values_list("tracking_number", flat=True)[:400])
+        try:
+            totals = poll_tracking(numbers=numbers)
+        except Exception as exc:  # noqa: BLE001 - shown to the operator
+            self.message_user(request, f"Polling failed: {exc}", messages.ERROR)
+            return
+        self.message_user(request, f"Polled {totals['polled']}: {totals['applied']} update(s) applied.")

@@ -1,0 +1,264 @@
+"""Turning shipment facts into notification records (exactly once, by the unique dedupe key) and their
+"send email" outbox jobs, in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import formataddr
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integration_server.crypto import lookup_hash
+from integration_server.models import OutboundJob
+from integration_server.outbox import enqueue_jobs
+from notifications import conf, rules
+from notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+SEND_JOB = "notifications.send_email"
+
+STATUS_PHRASES = {
+    "alert": "The carrier reported a problem with your parcel.",
+    "undelivered": "The carrier could not deliver your parcel.",
+    "delivery_failure": "A delivery attempt failed.",
+    "returning": "Your parcel is on its way back to us.",
+    "returned": "Your parcel was returned to us.",
+}
+
+
+@dataclass
+class NotificationSpec:
+    kind: str
+    dedupe_key: str
+    recipient: str
+    context: dict
+    shipment: object | None = None
+    shop: object | None = None
+    order_number: str = ""
+    tracking_number: str = ""
+    tracking_status: str = ""
+    event_at: datetime | None = None
+    suppressed_because: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def tracking_link(shipment) -> str:
+    return shipment.tracking_url or f"https://t.17track.net/en#nums={shipment.tracking_number}"
+
+
+def sender_for(shop) -> str:
+    address = (shop.sender_email if shop else "") or settings.DEFAULT_FROM_EMAIL
+    name = (shop.sender_name or shop.brand) if shop else conf.NOTIFICATION_DEFAULT_BRAND
+    return formataddr((name, address))
+
+
+def base_context(shop, *, customer_name: str, order_number: str) -> dict:
+    return {
+        "brand": shop.brand if shop else conf.NOTIFICATION_DEFAULT_BRAND,
+        "customer_name": customer_name,
+        "order_number": order_number,
+        "support_email": (shop.sender_email if shop else "") or settings.DEFAULT_FROM_EMAIL,
+        "review_url": (shop.review_url if shop else "") or conf.NOTIFICATION_DEFAULT_REVIEW_URL,
+    }
+
+
+def package_context(shipment) -> dict:
+    return {
+        "tracking_number": shipment.tracking_number,
+        "carrier": shipment.carrier,
+        "tracking_url": tracking_link(shipment),
+        "items": list(shipment.items or []),
+    }
+
+
+# --- reactions registered on logistics.tracking.events ------------------------------------------------------
+def notify_orders_shipped(shipped_orders: list) -> None:
+    """``split_package`` once per order; ``presale_shipped`` once per shipment."""
+    specs = []
+    now = timezone.now()
+    for shipped in shipped_orders:
+        order, shop = shipped.order, shipped.order.shop
+        base = base_context(shop, customer_name=order.customer_name, order_number=order.name)
+        if shipped.split:
+            order_ref = f"shopify:{shop.pk}:{order.order_id}"
+            shipped_lines = [
+                {"sku": line["sku"], "title": line["title"], "quantity": line["quantity"]}
+                for line in order.lines
+            ]
+            specs.append(
+                NotificationSpec(
+                    kind=rules.SPLIT_PACKAGE,
+                    dedupe_key=rules.dedupe_key(rules.SPLIT_PACKAGE, order_ref=order_ref),
+                    recipient=order.email,
+                    shop=shop,
+                    shipment=shipped.shipments[0] if shipped.shipments else None,
+                    order_number=order.name,
+                    tracking_number=", ".join(s.tracking_number for s in shipped.shipments)[:100],
+                    context={
+                        **base,
+                        "items": shipped_lines,
+                        "packages": [package_context(s) for s in shipped.shipments],
+                        "package_count": len(shipped.shipments),
+                        "pending_items": [
+                            {"title": line["title"], "quantity": line["unfulfilled"]}
+                            for line in order.lines
+                            if line.get("unfulfilled") and line.get("requires_shipping", True)
+                        ],
+                    },
+                    suppressed_because=rules.suppression_reason(
+                        rules.SPLIT_PACKAGE, recipient=order.email, event_at=None, now=now
+                    ),
+                )
+            )
+        for shipment, numbers, items in shipped.presale:
+            specs.append(
+                NotificationSpec(
+                    kind=rules.PRESALE_SHIPPED,
+                    dedupe_key=rules.dedupe_key(
+                        rules.PRESALE_SHIPPED, tracking_number=shipment.tracking_number
+                    ),
+                    recipient=order.email,
+                    shop=shop,
+                    shipment=shipment,
+                    order_number=order.name,
+                    tracking_number=shipment.tracking_number,
+                    context={
+                        **base,
+                        **package_context(shipment),
+                        "items": items,
+                        "tracking_numbers": numbers,
+                    },
+                    suppressed_because=rules.suppression_reason(
+                        rules.PRESALE_SHIPPED, recipient=order.email, event_at=None, now=now
+                    ),
+                )
+            )
+    create_notifications(specs)
+
+
+def notify_status_changes(changes: list) -> None:
+    """``exception_alert`` once per (number, exception status); ``delivery_confirm`` once per number."""
+    now = timezone.now()
+    specs = []
+    for change in changes:
+        kind = rules.kind_for_status(change.status)
+        if kind is None:
+            continue
+        shipment = change.shipment
+        shop = shipment.shop
+        context = {
+            **base_context(shop, customer_name=shipment.customer_name, order_number=shipment.order_number),
+            **package_context(shipment),
+            "status": change.status,
+            "status_phrase": STATUS_PHRASES.get(change.status, ""),
+            "status_description": change.description,
+        }
+        specs.append(
+            NotificationSpec(
+                kind=kind,
+                dedupe_key=rules.dedupe_key(
+                    kind, tracking_number=shipment.tracking_number, status=change.status
+                ),
+                recipient=shipment.recipient_email,
+                shop=shop,
+                shipment=shipment,
+                order_number=shipment.order_number,
+                tracking_number=shipment.tracking_number,
+                tracking_status=change.status,
+                event_at=change.event_at,
+                context=context,
+                suppressed_because=rules.suppression_reason(
+                    kind,
+                    recipient=shipment.recipient_email,
+                    event_at=change.event_at,
+                    now=now,
+                    delivered_at=shipment.delivered_at,
+                    max_age_days=conf.NOTIFICATION_MAX_EVENT_AGE_DAYS,
+                ),
+            )
+        )
+    create_notifications(specs)
+
+
+# --- records and jobs ---------------------------------------------------------------------------------------
+def create_notifications(specs: list[NotificationSpec]) -> list[Notification]:
+    """Insert the records (a key that exists already is skipped by the database) and one send job per new
+    pending record. Returns the records created now."""
+    if not specs:
+        return []
+    by_key = {}
+    for spec in specs:
+        by_key.setdefault(spec.dedupe_key, spec)  # the first spec of a key in one batch wins
+    now = timezone.now()
+    rows = [
+        Notification(
+            kind=spec.kind,
+            dedupe_key=spec.dedupe_key,
+            state=Notification.State.SUPPRESSED if spec.suppressed_because else Notification.State.PENDING,
+            error=spec.suppressed_because,
+            shipment=spec.shipment,
+            shop=spec.shop,
+            order_number=spec.order_number[:100],
+            tracking_number=spec.tracking_number[:100],
+            tracking_status=spec.tracking_status,
+            recipient=spec.recipient,
+            recipient_hash=lookup_hash(spec.recipient) if spec.recipient else "",
+            from_email=sender_for(spec.shop),
+            context=spec.context,
+            event_at=spec.event_at,
+            created_at=now,
+        )
+        for spec in by_key.values()
+    ]
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        created = list(
+            Notification.objects.filter(dedupe_key__in=list(by_key), created_at=now).only(
+                "id", "state", "kind", "dedupe_key"
+            )
+        )
+        enqueue_send_jobs([n for n in created if n.state == Notification.State.PENDING])
+    if created:
+        log.info(
+            "notifications.created", extra={"count": len(created), "kinds": sorted({n.kind for n in created})}
+        )
+    return created
+
+
+def enqueue_send_jobs(notifications: list[Notification]) -> None:
+    enqueue_jobs(
+        [
+            OutboundJob(kind=SEND_JOB, dedupe_key=f"send:{n.pk}", payload={"notification_id": n.pk})
+            for n in notifications
+        ]
+    )
+
+
+def resend(notification: Notification, *, requested_by: str = "") -> Notification:
+    """A deliberate resend: a new record pointing at the original, with its own key and send job."""
+    original = notification.resend_of or notification
+    with transaction.atomic():
+        count = Notification.objects.filter(resend_of=original).count()
+        copy = Notification.objects.create(
+            kind=original.kind,
+            dedupe_key=f"{original.dedupe_key}:resend:{count + 1}",
+            shipment_id=original.shipment_id,
+            shop_id=original.shop_id,
+            order_number=original.order_number,
+            tracking_number=original.tracking_number,
+            tracking_status=original.tracking_status,
+            recipient=original.recipient,
+            recipient_hash=original.recipient_hash,
+            from_email=original.from_email,
+            context=original.context,
+            event_at=original.event_at,
+            resend_of=original,
+            requested_by=requested_by[:150],
+        )
+        enqueue_send_jobs([copy])
+    return copy

@@ -1,0 +1,159 @@
+"""Shared set-up of the shipment-email tests (Shopify, 17TRACK, notifications): rows, simulators, helpers.
+
+Import the fixtures into a test module with ``from tests.notifications.support import *``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+
+from integration_server.outbox.runner import run_due_jobs
+from integration_server.simulators import serve_in_thread
+from logistics.models import ShopifyShop, TrackingAccount
+from logistics.shopify.signature import webhook_hmac
+from logistics.simulators.shopify import ShopifySimulator
+from logistics.simulators.track17 import Track17Simulator
+from logistics.tracking.signature import push_signature
+from tests.conftest import SHARED_FIXTURES
+
+SHOP_DOMAIN = "test-store.myshopify.com"
+SHOP_SECRET = "shopify-webhook-secret"
+TRACK17_KEY = "sim-17track-key"
+
+
+def drain(now=None) -> int:
+    """Run every due outbox job, including the jobs those jobs create, until none is due."""
+    total = 0
+    for _ in range(50):
+        ran = run_due_jobs(now=now)
+        if not ran:
+            return total
+        total += ran
+    raise AssertionError("jobs keep creating jobs")
+
+
+def fixture_bytes(relative: str) -> bytes:
+    return (SHARED_FIXTURES / relative).read_bytes()
+
+
+def shopify_headers(
+    body: bytes, *, topic="fulfillments/create", webhook_id="wh-1", secret=SHOP_SECRET, domain=SHOP_DOMAIN
+):
+    return {
+        "HTTP_X_SHOPIFY_TOPIC": topic,
+        "HTTP_X_SHOPIFY_HMAC_SHA256": webhook_hmac(body, secret),
+        "HTTP_X_SHOPIFY_SHOP_DOMAIN": domain,
+        "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
+        "HTTP_X_SHOPIFY_API_VERSION": "2026-07",
+    }
+
+
+def post_shopify(client, body: bytes, **kwargs):
+    return client.post(
+        "/webhook/shopify", data=body, content_type="application/json", **shopify_headers(body, **kwargs)
+    )
+
+
+def post_17track(client, body: bytes, key: str = TRACK17_KEY, sign: str | None = None):
+    return client.post(
+        "/webhook/17track",
+        data=body,
+        content_type="application/json",
+        HTTP_SIGN=sign if sign is not None else push_signature(body, key),
+    )
+
+
+def push_body(
+    number: str, status: str, sub_status: str | None = None, *, at: datetime, description: str = ""
+) -> bytes:
+    """A TRACKING_UPDATED push in the fixture's shape, for ``number`` with the given latest status."""
+    payload = json.loads(fixture_bytes("17track/webhook_tracking_updated.sample.json"))
+    data = payload["data"]
+    data["number"] = number
+    data["track_info"]["latest_status"] = {
+        "status": status,
+        "sub_status": sub_status or f"{status}_Other",
+        "sub_status_descr": None,
+    }
+    data["track_info"]["latest_event"].update(
+        {
+            "time_utc": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time_iso": at.isoformat(),
+            "description": description or status,
+        }
+    )
+    return json.dumps(payload, indent="\t").encode()
+
+
+def recent(hours: float = 1) -> datetime:
+    return datetime.now(UTC) - timedelta(hours=hours)
+
+
+@pytest.fixture(autouse=True)
+def anymail_test_backend(settings):
+    """Django's test set-up swaps in the locmem backend; these tests send through anymail's test backend."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    mail.outbox = []
+    yield mail.outbox
+
+
+@pytest.fixture(scope="session")
+def shopify_sim_server():
+    sim = ShopifySimulator()
+    server = serve_in_thread(sim)
+    yield sim
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def track17_sim_server():
+    sim = Track17Simulator(api_key=TRACK17_KEY, requests_per_second=1000)
+    server = serve_in_thread(sim)
+    yield sim
+    server.shutdown()
+
+
+@pytest.fixture
+def shopify_sim(shopify_sim_server):
+    """The Shopify simulator over real HTTP, emptied for each test."""
+    with shopify_sim_server.lock:
+        shopify_sim_server.orders.clear()
+        shopify_sim_server.requests.clear()
+    return shopify_sim_server
+
+
+@pytest.fixture
+def track17_sim(track17_sim_server):
+    """The 17TRACK simulator over real HTTP, emptied for each test."""
+    with track17_sim_server.lock:
+        track17_sim_server.tracked.clear()
+        track17_sim_server.requests.clear()
+        track17_sim_server.quota_used = 0
+    return track17_sim_server
+
+
+@pytest.fixture
+def shop(db, shopify_sim):
+    return ShopifyShop.objects.create(
+        name="Test store",
+        shop_domain=SHOP_DOMAIN,
+        api_base_url=shopify_sim.base_url,
+        admin_api_token=shopify_sim.access_token,
+        webhook_secret=SHOP_SECRET,
+        presale_sku_prefixes="PRE-",
+        brand_name="Fiido Test",
+        sender_name="Fiido Shipping",
+        sender_email="shipping@fiido.example",
+        review_url="https://reviews.example/fiido",
+    )
+
+
+@pytest.fixture
+def tracking_account(db, track17_sim):
+    return TrackingAccount.objects.create(
+        provider="17track", api_key=TRACK17_KEY, api_base_url=f"{track17_sim.base_url}/track/v2.2"
+    )
