@@ -1,0 +1,35 @@
+"""First-run demo data: ShipStation, Shopify and 17TRACK accounts on the local simulators."""
+
+from logistics.models import ShipStationAccount, ShopifyShop, TrackingAccount
+
+
+def seed() -> list[str]:
+    lines = []
+    # The simulators' own demo values (logistics/simulators/*.py), not real credentials.
+    ss, created = ShipStationAccount.objects.get_or_create(
+        name="ShipStation (simulator)",
+        defaults={
+            "api_base_url": "http://127.0.0.1:8101",
+            "api_key": "sim-ss-key",
+            "api_secret": "sim-ss-secret",
+            "webhook_secret": "demo-shipstation-webhook-secret",
+        },
+    )
+    lines.append(f"{'created' if created else 'kept'} {ss.name} -> {ss.api_base_url}")
+    shop, created = ShopifyShop.objects.get_or_create(
+        name="Demo shop (simulator)",
+        defaults={
+            "shop_domain": "demo-shop.myshopify.com",
+            "api_base_url": "http://127.0.0.1:8104",
+            "admin_api_token": "shpat_sim_token",
+            "webhook_secret": "demo-shopify-webhook-secret",
+            "review_url": "https://example.com/review",
+        },
+    )
+    lines.append(f"{'created' if created else 'kept'} Shopify shop {shop.name} -> {shop.api_base_url}")
+    tracking, created = TrackingAccount.objects.get_or_create(
+        provider="17track",
+        defaults={"api_base_url": "http://127.0.0.1:8105", "api_key": "sim-17track-key"},
+    )
+    lines.append(f"{'created' if created else 'kept'} 17TRACK account -> {tracking.api_base_url}")
+    return lines

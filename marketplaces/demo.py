@@ -1,0 +1,29 @@
+"""First-run demo data: an Amazon account on the local Amazon simulator (manage.py seed_demo)."""
+
+from marketplaces.models import MarketplaceAccount
+
+SIMULATOR = "http://127.0.0.1:8102"
+
+
+def seed() -> list[str]:
+    account, created = MarketplaceAccount.objects.get_or_create(
+        name="Amazon US (simulator)",
+        defaults={
+            "channel": "amazon",
+            "api_base_url": SIMULATOR,
+            "auth_base_url": SIMULATOR,
+            # The simulator's own demo values (marketplaces/simulators/amazon.py), not real credentials.
+            "credentials": {
+                "client_id": "sim-lwa-client",
+                "client_secret": "sim-lwa-secret",
+                "refresh_token": "Atzr|sim-refresh-token",
+            },
+            "options": {
+                "marketplace_ids": ["ATVPDKIKX0DER"],
+                "seller_id": "A1SIMSELLER",
+                "product_type": "LUGGAGE",
+            },
+            "shipstation_store_id": 310001,
+        },
+    )
+    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}"]
