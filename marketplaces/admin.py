@@ -26,8 +26,15 @@ def mask(value) -> str:
     return "(empty)" if not text else "••••" + (text[-4:] if len(text) > 12 else "")
 
 
+class WriteOnlyJSONField(forms.JSONField):
+    """A JSON input that starts empty (not "null") and never shows what is stored."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
 class MarketplaceAccountForm(forms.ModelForm):
-    new_credentials = forms.JSONField(
+    new_credentials = WriteOnlyJSONField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
         help_text="Write-only. A JSON object of the keys to set, e.g. "

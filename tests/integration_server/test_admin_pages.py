@@ -24,3 +24,16 @@ def test_changelist_and_add_pages_render(admin_client, app_label, model_name):
         assert admin_client.get(changelist, {"q": "nothing-matches-this"}).status_code == 200
     add = admin_client.get(reverse(f"admin:{app_label}_{model_name}_add"))
     assert add.status_code in (200, 403)
+
+
+def test_account_form_shows_no_credentials_and_starts_empty(admin_client):
+    from marketplaces.models import MarketplaceAccount
+
+    account = MarketplaceAccount.objects.create(
+        channel="amazon", name="A", credentials={"client_secret": "very-secret-client-value-123"}
+    )
+    page = admin_client.get(
+        reverse("admin:marketplaces_marketplaceaccount_change", args=[account.pk])
+    ).content
+    assert b"very-secret-client-value" not in page
+    assert b">null</textarea>" not in page

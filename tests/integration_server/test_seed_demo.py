@@ -13,7 +13,11 @@ def test_seed_demo_points_every_account_at_the_simulators_once(capsys):
     call_command("seed_demo", "--if-empty")
     assert "Accounts exist already" in capsys.readouterr().out
     amazon = MarketplaceAccount.objects.get()
-    assert amazon.api_base_url == "http://127.0.0.1:8102" and amazon.credentials["client_id"] == "sim-lwa-client"
+    assert (
+        amazon.api_base_url == "http://127.0.0.1:8102" and amazon.credentials["client_id"] == "sim-lwa-client"
+    )
     assert ShipStationAccount.objects.get().api_base_url == "http://127.0.0.1:8101"
-    assert ShopifyShop.objects.count() == TrackingAccount.objects.count() == ZohoConnection.objects.count() == 1
+    assert (
+        ShopifyShop.objects.count() == TrackingAccount.objects.count() == ZohoConnection.objects.count() == 1
+    )
     assert AccountStockPolicy.objects.get(account=amazon).ratio > 0
