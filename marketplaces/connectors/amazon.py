@@ -208,7 +208,8 @@ class AmazonConnector(MarketplaceConnector):
         )
 
     def _with_throttle_waits(self, fn, *args):
-        """Orders are pulled outside the outbox: wait for the token bucket instead of failing on 429."""
+        """Wait for the token bucket instead of failing on 429: order pulls run outside the outbox, and a
+        series of listing patches must not lose the results of the patches already accepted."""
         for _ in range(MAX_THROTTLED_WAITS):
             try:
                 return fn(*args)
@@ -261,7 +262,9 @@ class AmazonConnector(MarketplaceConnector):
         if not self.seller_id:
             raise PermanentError("Amazon account has no seller_id option", vendor="amazon")
         if len(updates) <= conf.AMAZON_PATCH_MAX_SKUS:
-            return [self._patch_one(u) for u in updates]
+            # more patches than the burst (5) meet a 429 midway: wait for the bucket here, so the SKUs
+            # Amazon already accepted keep their result (a ThrottledError would discard them all)
+            return [self._with_throttle_waits(self._patch_one, u) for u in updates]
         return self._feed(updates)
 
     def _patch_one(self, update: QuantityUpdate) -> QuantityResult:

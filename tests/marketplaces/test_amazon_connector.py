@@ -306,6 +306,16 @@ def test_a_few_skus_go_as_listing_patches(amazon_sim):
     assert len(amazon_sim.calls("PATCH")) == 2 and not amazon_sim.calls("POST", "/feeds")
 
 
+def test_patches_past_the_burst_wait_for_the_bucket_and_keep_every_result(amazon_sim):
+    account = make_amazon_account(amazon_sim)
+    updates = [QuantityUpdate(f"P-{n}", n) for n in range(8)]  # burst 5 per second, then 429
+    results = AmazonConnector(account).update_quantities(updates)
+    assert [(r.sku, r.accepted) for r in results] == [(f"P-{n}", True) for n in range(8)]
+    assert {sku: v["quantity"] for sku, v in amazon_sim.listings.items()} == {f"P-{n}": n for n in range(8)}
+    patches = amazon_sim.calls("PATCH")
+    assert len(patches) > 8  # some were throttled and sent again after the wait
+
+
 def test_many_skus_go_as_one_json_listings_feed(amazon_sim):
     account = make_amazon_account(amazon_sim)
     amazon_sim.rejected_skus["SKU-7"] = "not supplied"
