@@ -291,21 +291,29 @@ class AmazonConnector(MarketplaceConnector):
         )
         deadline = time.monotonic() + conf.AMAZON_FEED_WAIT_SECONDS
         while True:
-            feed = self.client.get_feed(feed_id)
-            status = feed.get("processingStatus")
-            if status == "DONE":
-                report = self.client.get_feed_document(feed["resultFeedDocumentId"])
-                return results_from_report(updates, report)
-            if status in ("CANCELLED", "FATAL"):
-                return [
-                    QuantityResult(sku=u.sku, accepted=False, reason=f"feed {feed_id} {status}")
-                    for u in updates
-                ]
-            if time.monotonic() > deadline:
+            results = self.quantity_results(feed_id, updates)
+            if results is not None:
+                return results
+            if time.monotonic() >= deadline:  # Amazon reports later: the caller asks again with the feed id
                 return [
                     QuantityResult(
-                        sku=u.sku, accepted=True, reason=f"feed {feed_id} submitted, still {status}"
+                        sku=u.sku,
+                        accepted=True,
+                        reason=f"feed {feed_id} submitted, not processed yet",
+                        pending=feed_id,
                     )
                     for u in updates
                 ]
             time.sleep(conf.AMAZON_FEED_POLL_SECONDS)
+
+    def quantity_results(self, pending: str, updates: list[QuantityUpdate]) -> list[QuantityResult] | None:
+        """A feed's outcome per SKU from its processing report; None while it is queued or in progress."""
+        feed = self.client.get_feed(pending)
+        status = feed.get("processingStatus")
+        if status == "DONE":
+            return results_from_report(updates, self.client.get_feed_document(feed["resultFeedDocumentId"]))
+        if status in ("CANCELLED", "FATAL"):
+            return [
+                QuantityResult(sku=u.sku, accepted=False, reason=f"feed {pending} {status}") for u in updates
+            ]
+        return None

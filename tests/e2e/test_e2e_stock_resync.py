@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 from io import StringIO
@@ -13,8 +14,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 
+from integration_server.models import OutboundJob
+from integration_server.outbox.runner import run_due_jobs
 from inventory.models import PublishedQuantity, SkuRatioOverride
+from inventory.services.publishing import CONFIRM_EVERY_SECONDS, CONFIRM_STOCK
+from inventory.services.rebalance import rebalance_all
+from inventory.services.zoho_sync import sync_items
 from marketplaces import conf as marketplaces_conf
 
 from .conftest import DE_RATIO, US_RATIO, amazon_calls, listed, run_pushes
@@ -30,14 +37,14 @@ def stock_of(i: int) -> int:
     return (i * 13) % 45  # 0..44: some at or under the safety stock
 
 
-def expected_quantities(available: dict[str, int]) -> dict[str, dict[str, int]]:
+def expected_quantities(available: dict[str, int], overrides=OVERRIDES) -> dict[str, dict[str, int]]:
     """SPEC 3, written out again: floor(max(0, available - safety) * ratio), the per-SKU override winning,
     every ratio of a SKU scaled by 1.5 / sum when its ratios add up to more than 1.5."""
     out: dict[str, dict[str, int]] = {"us": {}, "de": {}}
     for sku, qty in available.items():
         ratios = {
-            "us": Fraction(OVERRIDES.get((sku, "us"), US_RATIO)),
-            "de": Fraction(OVERRIDES.get((sku, "de"), DE_RATIO)),
+            "us": Fraction(overrides.get((sku, "us"), US_RATIO)),
+            "de": Fraction(overrides.get((sku, "de"), DE_RATIO)),
         }
         total = sum(ratios.values())
         scale = CAP / total if total > CAP else 1
@@ -109,3 +116,45 @@ def test_stock_resync_through_amazon(stores):
         calls = amazon_calls(sim)
         assert (calls["feed_document"], calls["feed"]) == (1, 1)  # no new feed
     assert not PublishedQuantity.objects.filter(last_result="rejected").exists()
+
+
+def test_a_feed_amazon_processes_later_is_confirmed_and_its_rejections_undone(stores):
+    """Real feeds take minutes: the push records the quantities as published (pending), a "stock.confirm"
+    job reads the processing report later; a SKU Amazon rejected gets its old figure back and is pushed
+    again by the next rebalance."""
+    zoho, us_sim, de_sim = stores["zoho"], stores["amazon_us"], stores["amazon_de"]
+    us_sim.feed_processing_seconds = 3600  # processing ends when the test says so
+    us_sim.rejected_skus["SKU-000004"] = "'[batteries_required]' is required but not supplied."
+    zoho.add_items(30, stock=stock_of)
+    expected = expected_quantities({f"SKU-{i:06d}": stock_of(i) for i in range(30)}, overrides={})
+    sync_items(full=True)
+    run_pushes()
+
+    assert listed(us_sim) == {} and listed(de_sim) == expected["de"]  # DE's feed was done at once
+    us_rows = PublishedQuantity.objects.filter(account=stores["us"])
+    assert not us_rows.exclude(published_quantity=F("target_quantity")).exists()  # no second push
+    assert set(us_rows.values_list("last_reason", flat=True)) == {"feed 50001 submitted, not processed yet"}
+    job = OutboundJob.objects.get(kind=CONFIRM_STOCK)
+    assert job.payload["account_id"] == stores["us"].pk and job.next_attempt_at > timezone.now()
+
+    later = timezone.now() + timedelta(seconds=CONFIRM_EVERY_SECONDS + 1)
+    run_due_jobs(CONFIRM_STOCK, now=later)  # still in progress: asked again later, no retry spent
+    job.refresh_from_db()
+    assert (job.state, job.retries_used) == (OutboundJob.State.PENDING, 0)
+
+    us_sim.finish_feeds(force=True)
+    run_due_jobs(CONFIRM_STOCK, now=later + timedelta(minutes=10))
+    job.refresh_from_db()
+    assert job.state == OutboundJob.State.SUCCEEDED and job.result == {"confirmed": 29, "rejected": 1}
+    bad = us_rows.get(sku="SKU-000004")
+    assert (bad.published_quantity, bad.last_result) == (None, "rejected")
+    assert "batteries_required" in bad.last_reason
+    assert set(us_rows.exclude(sku="SKU-000004").values_list("last_reason", flat=True)) == {""}
+    assert listed(us_sim) == {k: v for k, v in expected["us"].items() if k != "SKU-000004"}
+
+    # fixed on Amazon's side: the next rebalance pushes that SKU alone again (one patch)
+    del us_sim.rejected_skus["SKU-000004"]
+    rebalance_all()
+    run_pushes()
+    assert listed(us_sim) == expected["us"]
+    assert [r.path.rsplit("/", 1)[1] for r in us_sim.calls("PATCH")] == ["SKU-000004"]

@@ -330,6 +330,22 @@ def test_many_skus_go_as_one_json_listings_feed(amazon_sim):
     assert AmazonConnector.max_quantity_batch <= 25_000
 
 
+def test_a_feed_still_processing_is_reported_pending_and_its_report_read_later(amazon_sim):
+    account = make_amazon_account(amazon_sim)
+    amazon_sim.feed_processing_seconds = 3600
+    amazon_sim.rejected_skus["SKU-7"] = "not supplied"
+    updates = [QuantityUpdate(f"SKU-{n}", n) for n in range(30)]
+    connector = AmazonConnector(account)
+    results = connector.update_quantities(updates)  # AMAZON_FEED_WAIT_SECONDS = 0: no waiting in the worker
+    assert {(r.accepted, r.pending) for r in results} == {(True, "50001")}
+    assert amazon_sim.listings == {}
+    assert connector.quantity_results("50001", updates) is None
+    amazon_sim.finish_feeds(force=True)
+    final = connector.quantity_results("50001", updates)
+    assert [r.sku for r in final if not r.accepted] == ["SKU-7"] and not any(r.pending for r in final)
+    assert len(amazon_sim.listings) == 29
+
+
 def test_open_orders_for_the_alerts(amazon_sim):
     account = make_amazon_account(amazon_sim)
     amazon_sim.add_order("115-0000000-0000001")
