@@ -245,9 +245,11 @@ def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
             else:
                 reason = result.reason if result is not None else "no result returned for this SKU"
                 rejected[update.sku] = (update.quantity, reason or "rejected")
-    _record_results(account.pk, accepted, rejected)
-    for (ref, reason), submitted in pending.items():
-        _await_confirmation(account.pk, ref, reason, submitted, {u.sku: current[u.sku][1] for u in submitted})
+    with transaction.atomic():  # a pending submission and its confirm job are stored together
+        _record_results(account.pk, accepted, rejected)
+        for (ref, reason), submitted in pending.items():
+            previous = {u.sku: current[u.sku][1] for u in submitted}
+            _await_confirmation(account.pk, ref, reason, submitted, previous)
     if rejected:
         log.warning(
             "stock.push_rejected",
