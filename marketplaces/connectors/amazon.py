@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integration_server.http.errors import PermanentError, ThrottledError
+from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from marketplaces import conf
 from marketplaces.clients.amazon import AmazonClient
 from marketplaces.connectors.base import (
@@ -291,7 +291,11 @@ class AmazonConnector(MarketplaceConnector):
         )
         deadline = time.monotonic() + conf.AMAZON_FEED_WAIT_SECONDS
         while True:
-            results = self.quantity_results(feed_id, updates)
+            try:
+                results = self.quantity_results(feed_id, updates)
+            except RetryableError as exc:  # the feed is in: reading its status must not make us send it again
+                log.info("amazon.feed_status_unread", extra={"feed_id": feed_id, "error": type(exc).__name__})
+                results = None
             if results is not None:
                 return results
             if time.monotonic() >= deadline:  # Amazon reports later: the caller asks again with the feed id

@@ -346,6 +346,25 @@ def test_a_feed_still_processing_is_reported_pending_and_its_report_read_later(a
     assert len(amazon_sim.listings) == 29
 
 
+def test_a_throttled_status_read_after_create_feed_leaves_the_feed_pending_not_resent():
+    from django.core.cache import cache
+
+    from integration_server.simulators import serve_in_thread
+    from marketplaces.simulators.amazon import AmazonSimulator
+
+    sim = AmazonSimulator(limits={"getFeed": ("2.0", 0, 60.0)})  # every getFeed answers 429
+    server = serve_in_thread(sim)
+    cache.clear()  # LWA tokens of other simulators
+    try:
+        results = AmazonConnector(make_amazon_account(sim)).update_quantities(
+            [QuantityUpdate(f"SKU-{n}", n) for n in range(25)]
+        )
+    finally:
+        server.shutdown()
+    assert {r.pending for r in results} == {"50001"} and all(r.accepted for r in results)
+    assert len(sim.calls("POST", "/feeds/2021-06-30/feeds")) == 1
+
+
 def test_open_orders_for_the_alerts(amazon_sim):
     account = make_amazon_account(amazon_sim)
     amazon_sim.add_order("115-0000000-0000001")
