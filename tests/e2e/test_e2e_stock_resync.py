@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -80,6 +81,16 @@ def test_stock_resync_through_amazon(stores):
         assert listed(sim) == expected[account]  # every SKU, exactly the formula
         # 1,000 SKUs > AMAZON_PATCH_MAX_SKUS: one feed (document + createFeed), no patch
         assert amazon_calls(sim) == {"patch": 0, "feed_document": 1, "feed": 1}
+        # and nothing else: LWA token, createFeedDocument, upload, createFeed, getFeed, report (2 calls)
+        assert [(r.method, re.sub(r"/[0-9a-f-]{5,}$", "/{id}", r.path)) for r in sim.requests] == [
+            ("POST", "/auth/o2/token"),
+            ("POST", "/feeds/2021-06-30/documents"),
+            ("PUT", "/sim-documents/{id}"),
+            ("POST", "/feeds/2021-06-30/feeds"),
+            ("GET", "/feeds/2021-06-30/feeds/{id}"),
+            ("GET", "/feeds/2021-06-30/documents/{id}"),
+            ("GET", "/sim-documents/{id}"),
+        ]
     assert not PublishedQuantity.objects.exclude(published_quantity=F("target_quantity")).exists()
     assert PublishedQuantity.objects.filter(last_result="accepted").count() == 2 * N
     # the feed carries each account's product types (account default, per-SKU value)
