@@ -4,6 +4,9 @@ largest batches each connector allows -> the handler that pushes and records eac
 A job carries an account and a list of SKUs, never a quantity: the handler reads the current target when it
 runs, so a newer quantity always supersedes an older pending one, and a SKU already pushed by another job
 is skipped (only target != last accepted quantity is sent).
+
+A submission the marketplace processes later (an Amazon feed: ``QuantityResult.pending``) counts as published
+at once; the job "stock.confirm" reads the verdict later and undoes the SKUs it rejected.
 """
 
 from __future__ import annotations
