@@ -7,6 +7,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self):
         from integration_server.outbox import register_job_kind
+        from integration_server.outbox.registry import single
         from integration_server.raw_payloads import raw_payload_handler
         from integration_server.schedules import register_schedule
         from integration_server.simulators import register_simulator
@@ -22,6 +23,12 @@ class InventoryConfig(AppConfig):
             batch_size=20,
             lease_seconds=900,
             description="Publish stock quantities to one marketplace account (batched per account).",
+        )
+        register_job_kind(
+            publishing.CONFIRM_STOCK,
+            single(publishing.confirm_stock),
+            max_retries=publishing.MAX_RETRIES,
+            description="Read a marketplace's late verdict on pushed quantities (an Amazon feed's report).",
         )
         register_job_kind(
             "webhook.zoho",

@@ -9,6 +9,7 @@ ORDERS_FIRST_PULL_DAYS = env.int("ORDERS_FIRST_PULL_DAYS", default=3)
 # Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
 AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
 # Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as
-# submitted (accepted, reason "still IN_PROGRESS"); keep it under the worker's task timeout (Q_TIMEOUT).
-AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=45)
+# pending (accepted for now; inventory's "stock.confirm" job reads the report later). Feeds take minutes, so
+# by default it does not wait: a worker blocked on feeds would outlive its task timeout (Q_TIMEOUT).
+AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=0)
 AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=10.0)

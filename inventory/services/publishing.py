@@ -4,6 +4,9 @@ largest batches each connector allows -> the handler that pushes and records eac
 A job carries an account and a list of SKUs, never a quantity: the handler reads the current target when it
 runs, so a newer quantity always supersedes an older pending one, and a SKU already pushed by another job
 is skipped (only target != last accepted quantity is sent).
+
+A submission the marketplace processes later (an Amazon feed: ``QuantityResult.pending``) counts as published
+at once; the job "stock.confirm" reads the verdict later and undoes the SKUs it rejected.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integration_server.http.errors import ThrottledError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_job, enqueue_jobs
 from inventory.models import PublishedQuantity
@@ -26,6 +31,8 @@ from marketplaces.models import MarketplaceAccount
 log = logging.getLogger(__name__)
 
 PUSH_STOCK = "stock.push"
+CONFIRM_STOCK = "stock.confirm"
+CONFIRM_EVERY_SECONDS = 120  # how often a submission the marketplace still processes is asked about
 PUBLISHED = PublishedQuantity._meta.db_table
 MAX_RETRIES = 3  # SPEC 4
 
@@ -220,6 +227,7 @@ def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
     failed: dict[str, Exception] = {}
     accepted: dict[str, int] = {}
     rejected: dict[str, tuple[int, str]] = {}
+    pending: dict[tuple[str, str], list[QuantityUpdate]] = defaultdict(list)  # (ref, reason) -> updates
     calls = 0
     for start in range(0, len(updates), size):
         batch = updates[start : start + size]
@@ -235,10 +243,16 @@ def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
             result = by_sku.get(update.sku)
             if result is not None and result.accepted:
                 accepted[update.sku] = update.quantity
+                if result.pending:
+                    pending[(result.pending, result.reason or f"{result.pending} submitted")].append(update)
             else:
                 reason = result.reason if result is not None else "no result returned for this SKU"
                 rejected[update.sku] = (update.quantity, reason or "rejected")
-    _record_results(account.pk, accepted, rejected)
+    with transaction.atomic():  # a pending submission and its confirm job are stored together
+        _record_results(account.pk, accepted, rejected)
+        for (ref, reason), submitted in pending.items():
+            previous = {u.sku: current[u.sku][1] for u in submitted}
+            _await_confirmation(account.pk, ref, reason, submitted, previous)
     if rejected:
         log.warning(
             "stock.push_rejected",
@@ -314,3 +328,62 @@ def _record_results(account_id: int, accepted: dict[str, int], rejected: dict[st
                     account_id,
                 ],
             )
+
+
+# --- submissions the marketplace processes later (Amazon JSON_LISTINGS_FEED) ---------------------------------
+
+
+def _await_confirmation(account_id: int, ref: str, reason: str, submitted: list[QuantityUpdate], previous):
+    """The quantities count as published now (no second push of the same figures); a "stock.confirm" job
+    asks the marketplace for its verdict later and undoes the SKUs it rejected."""
+    PublishedQuantity.objects.filter(account_id=account_id, sku__in=[u.sku for u in submitted]).update(
+        last_reason=reason[:1000]
+    )
+    enqueue_job(
+        CONFIRM_STOCK,
+        {
+            "account_id": account_id,
+            "pending": ref,
+            "reason": reason,
+            "skus": [[u.sku, u.quantity, previous.get(u.sku)] for u in submitted],  # in submission order
+        },
+        dedupe_key=f"{account_id}:{ref}",
+        group_key=group_key_for(account_id),
+        run_at=timezone.now() + timedelta(seconds=CONFIRM_EVERY_SECONDS),
+    )
+
+
+def confirm_stock(job: OutboundJob) -> dict:
+    """Handler of "stock.confirm": the marketplace's final verdict on a submission it took as pending. A
+    rejected SKU gets back the quantity published before (so the next rebalance or resync pushes it again)
+    and the reason; an accepted one loses the "not processed yet" note. Rows a newer push has touched since
+    (another reason) are left alone. Still processing -> ask again later (a wait, no retry spent)."""
+    account = MarketplaceAccount.objects.get(pk=job.payload["account_id"])
+    items = job.payload["skus"]
+    results = connector_for(account).quantity_results(
+        job.payload["pending"], [QuantityUpdate(sku=sku, quantity=qty) for sku, qty, _ in items]
+    )
+    if results is None:
+        raise ThrottledError(
+            f"{job.payload['pending']} still being processed", wait_seconds=CONFIRM_EVERY_SECONDS
+        )
+    verdict = {r.sku: r for r in results}
+    rows = PublishedQuantity.objects.filter(account=account, last_reason=job.payload["reason"][:1000])
+    rejected: dict[tuple, list[str]] = defaultdict(list)
+    for sku, _, previous in items:
+        result = verdict.get(sku)
+        if result is None or not result.accepted:
+            reason = result.reason if result is not None else "no result returned for this SKU"
+            rejected[(previous, reason or "rejected")].append(sku)
+    with transaction.atomic():
+        rows.filter(
+            sku__in=[sku for sku, _, _ in items if verdict.get(sku) and verdict[sku].accepted]
+        ).update(last_reason="")
+        for (previous, reason), skus in rejected.items():
+            rows.filter(sku__in=skus).update(
+                published_quantity=previous, last_result="rejected", last_reason=reason[:1000]
+            )
+    count = sum(len(v) for v in rejected.values())
+    if count:
+        log.warning("stock.push_rejected_later", extra={"account_id": account.pk, "count": count})
+    return {"confirmed": len(items) - count, "rejected": count}

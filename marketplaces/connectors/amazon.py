@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integration_server.http.errors import PermanentError, ThrottledError
+from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from marketplaces import conf
 from marketplaces.clients.amazon import AmazonClient
 from marketplaces.connectors.base import (
@@ -208,7 +208,8 @@ class AmazonConnector(MarketplaceConnector):
         )
 
     def _with_throttle_waits(self, fn, *args):
-        """Orders are pulled outside the outbox: wait for the token bucket instead of failing on 429."""
+        """Wait for the token bucket instead of failing on 429: order pulls run outside the outbox, and a
+        series of listing patches must not lose the results of the patches already accepted."""
         for _ in range(MAX_THROTTLED_WAITS):
             try:
                 return fn(*args)
@@ -261,7 +262,9 @@ class AmazonConnector(MarketplaceConnector):
         if not self.seller_id:
             raise PermanentError("Amazon account has no seller_id option", vendor="amazon")
         if len(updates) <= conf.AMAZON_PATCH_MAX_SKUS:
-            return [self._patch_one(u) for u in updates]
+            # more patches than the burst (5) meet a 429 midway: wait for the bucket here, so the SKUs
+            # Amazon already accepted keep their result (a ThrottledError would discard them all)
+            return [self._with_throttle_waits(self._patch_one, u) for u in updates]
         return self._feed(updates)
 
     def _patch_one(self, update: QuantityUpdate) -> QuantityResult:
@@ -288,21 +291,33 @@ class AmazonConnector(MarketplaceConnector):
         )
         deadline = time.monotonic() + conf.AMAZON_FEED_WAIT_SECONDS
         while True:
-            feed = self.client.get_feed(feed_id)
-            status = feed.get("processingStatus")
-            if status == "DONE":
-                report = self.client.get_feed_document(feed["resultFeedDocumentId"])
-                return results_from_report(updates, report)
-            if status in ("CANCELLED", "FATAL"):
-                return [
-                    QuantityResult(sku=u.sku, accepted=False, reason=f"feed {feed_id} {status}")
-                    for u in updates
-                ]
-            if time.monotonic() > deadline:
+            try:
+                results = self.quantity_results(feed_id, updates)
+            except RetryableError as exc:  # the feed is in: reading its status must not make us send it again
+                log.info("amazon.feed_status_unread", extra={"feed_id": feed_id, "error": type(exc).__name__})
+                results = None
+            if results is not None:
+                return results
+            if time.monotonic() >= deadline:  # Amazon reports later: the caller asks again with the feed id
                 return [
                     QuantityResult(
-                        sku=u.sku, accepted=True, reason=f"feed {feed_id} submitted, still {status}"
+                        sku=u.sku,
+                        accepted=True,
+                        reason=f"feed {feed_id} submitted, not processed yet",
+                        pending=feed_id,
                     )
                     for u in updates
                 ]
             time.sleep(conf.AMAZON_FEED_POLL_SECONDS)
+
+    def quantity_results(self, pending: str, updates: list[QuantityUpdate]) -> list[QuantityResult] | None:
+        """A feed's outcome per SKU from its processing report; None while it is queued or in progress."""
+        feed = self.client.get_feed(pending)
+        status = feed.get("processingStatus")
+        if status == "DONE":
+            return results_from_report(updates, self.client.get_feed_document(feed["resultFeedDocumentId"]))
+        if status in ("CANCELLED", "FATAL"):
+            return [
+                QuantityResult(sku=u.sku, accepted=False, reason=f"feed {pending} {status}") for u in updates
+            ]
+        return None

@@ -68,6 +68,9 @@ class QuantityResult:
     sku: str
     accepted: bool
     reason: str = ""
+    # The marketplace took the update but has not processed it yet (an Amazon feed still IN_PROGRESS): its
+    # reference for ``quantity_results``, which tells later whether the SKU was applied or rejected.
+    pending: str = ""
 
 
 class MarketplaceConnector(ABC):
@@ -100,6 +103,11 @@ class MarketplaceConnector(ABC):
     @abstractmethod
     def update_quantities(self, updates: list[QuantityUpdate]) -> list[QuantityResult]:
         """Publish quantities for at most ``max_quantity_batch`` SKUs; one result per SKU."""
+
+    def quantity_results(self, pending: str, updates: list[QuantityUpdate]) -> list[QuantityResult] | None:
+        """The final result per SKU of a submission ``update_quantities`` reported as pending; None while the
+        marketplace is still processing it."""
+        raise NotImplementedError(f"{self.channel} connector reports no pending quantity submissions")
 
     def list_open_orders(self) -> Iterator[PulledOrder]:
         """Orders the marketplace still expects us to ship (the alerts compare them with ShipStation)."""

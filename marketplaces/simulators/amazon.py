@@ -69,8 +69,11 @@ class AmazonSimulator(Simulator):
         refresh_token: str = "Atzr|sim-refresh-token",  # noqa: S107
         seller_id: str = "A1SIMSELLER",
         limits: dict | None = None,
+        feed_processing_seconds: float = 0.0,
     ):
         super().__init__()
+        # like Amazon, a feed can stay IN_PROGRESS for a while: its patches apply when processing ends
+        self.feed_processing_seconds = feed_processing_seconds
         self.client_id, self.client_secret = client_id, client_secret
         self.refresh_tokens = {refresh_token}
         self.seller_id = seller_id
@@ -82,6 +85,7 @@ class AmazonSimulator(Simulator):
         self.feeds: dict[str, dict] = {}
         self.rejected_skus: dict[str, str] = {}  # sku -> error message a listing patch / feed reports
         self._page_tokens: dict[str, tuple[list[str], int, int]] = {}
+        self._feed_due: dict[str, datetime] = {}  # feed id -> when its processing ends
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self._limiters = {op: FixedWindowLimiter(n, window) for op, (_, n, window) in self.limits.items()}
         self._seq = 0
@@ -479,21 +483,36 @@ class AmazonSimulator(Simulator):
             doc = self.documents.get(doc_id)
         if not marketplace_ids or doc is None or doc["content"] is None:
             return _errors(400, "InvalidInput", "Invalid inputFeedDocumentId.", headers)
-        feed_id = str(50000 + len(self.feeds) + 1)
-        report_id = self._process_feed(feed_id, doc["content"])
         with self.lock:
+            feed_id = str(50000 + len(self.feeds) + 1)
             self.feeds[feed_id] = {
                 "feedId": feed_id,
                 "feedType": feed_type,
                 "marketplaceIds": marketplace_ids,
                 "createdTime": _iso(_now()),
-                "processingStatus": "DONE",
+                "processingStatus": "IN_PROGRESS",
                 "processingStartTime": _iso(_now()),
-                "processingEndTime": _iso(_now()),
-                "resultFeedDocumentId": report_id,
                 "inputFeedDocumentId": doc_id,
             }
+            self._feed_due[feed_id] = _now() + timedelta(seconds=self.feed_processing_seconds)
+        if not self.feed_processing_seconds:
+            self.finish_feeds()
         return json_response(202, {"feedId": feed_id}, headers)
+
+    def finish_feeds(self, *, force: bool = False) -> list[str]:
+        """Process the feeds whose processing time is over (all of them with ``force``)."""
+        with self.lock:
+            due = [f for f, at in self._feed_due.items() if force or at <= _now()]
+            for feed_id in due:
+                del self._feed_due[feed_id]
+        for feed_id in due:
+            feed = self.feeds[feed_id]
+            report_id = self._process_feed(feed_id, self.documents[feed["inputFeedDocumentId"]]["content"])
+            with self.lock:
+                feed.update(
+                    processingStatus="DONE", processingEndTime=_iso(_now()), resultFeedDocumentId=report_id
+                )
+        return due
 
     def _process_feed(self, feed_id: str, content: bytes) -> str:
         issues, accepted, invalid = [], 0, 0
@@ -549,8 +568,10 @@ class AmazonSimulator(Simulator):
         denied = self._guard("getFeed", request)
         if denied:
             return denied
+        self.finish_feeds()
         with self.lock:
             feed = self.feeds.get(feed_id)
+            feed = dict(feed) if feed is not None else None
         if feed is None:
             return _errors(404, "NotFound", "The feed was not found.")
         return json_response(200, feed, self._headers("getFeed"))

@@ -306,6 +306,16 @@ def test_a_few_skus_go_as_listing_patches(amazon_sim):
     assert len(amazon_sim.calls("PATCH")) == 2 and not amazon_sim.calls("POST", "/feeds")
 
 
+def test_patches_past_the_burst_wait_for_the_bucket_and_keep_every_result(amazon_sim):
+    account = make_amazon_account(amazon_sim)
+    updates = [QuantityUpdate(f"P-{n}", n) for n in range(8)]  # burst 5 per second, then 429
+    results = AmazonConnector(account).update_quantities(updates)
+    assert [(r.sku, r.accepted) for r in results] == [(f"P-{n}", True) for n in range(8)]
+    assert {sku: v["quantity"] for sku, v in amazon_sim.listings.items()} == {f"P-{n}": n for n in range(8)}
+    patches = amazon_sim.calls("PATCH")
+    assert len(patches) > 8  # some were throttled and sent again after the wait
+
+
 def test_many_skus_go_as_one_json_listings_feed(amazon_sim):
     account = make_amazon_account(amazon_sim)
     amazon_sim.rejected_skus["SKU-7"] = "not supplied"
@@ -318,6 +328,41 @@ def test_many_skus_go_as_one_json_listings_feed(amazon_sim):
     }
     assert [r.sku for r in results if not r.accepted] == ["SKU-7"]
     assert AmazonConnector.max_quantity_batch <= 25_000
+
+
+def test_a_feed_still_processing_is_reported_pending_and_its_report_read_later(amazon_sim):
+    account = make_amazon_account(amazon_sim)
+    amazon_sim.feed_processing_seconds = 3600
+    amazon_sim.rejected_skus["SKU-7"] = "not supplied"
+    updates = [QuantityUpdate(f"SKU-{n}", n) for n in range(30)]
+    connector = AmazonConnector(account)
+    results = connector.update_quantities(updates)  # AMAZON_FEED_WAIT_SECONDS = 0: no waiting in the worker
+    assert {(r.accepted, r.pending) for r in results} == {(True, "50001")}
+    assert amazon_sim.listings == {}
+    assert connector.quantity_results("50001", updates) is None
+    amazon_sim.finish_feeds(force=True)
+    final = connector.quantity_results("50001", updates)
+    assert [r.sku for r in final if not r.accepted] == ["SKU-7"] and not any(r.pending for r in final)
+    assert len(amazon_sim.listings) == 29
+
+
+def test_a_throttled_status_read_after_create_feed_leaves_the_feed_pending_not_resent():
+    from django.core.cache import cache
+
+    from integration_server.simulators import serve_in_thread
+    from marketplaces.simulators.amazon import AmazonSimulator
+
+    sim = AmazonSimulator(limits={"getFeed": ("2.0", 0, 60.0)})  # every getFeed answers 429
+    server = serve_in_thread(sim)
+    cache.clear()  # LWA tokens of other simulators
+    try:
+        results = AmazonConnector(make_amazon_account(sim)).update_quantities(
+            [QuantityUpdate(f"SKU-{n}", n) for n in range(25)]
+        )
+    finally:
+        server.shutdown()
+    assert {r.pending for r in results} == {"50001"} and all(r.accepted for r in results)
+    assert len(sim.calls("POST", "/feeds/2021-06-30/feeds")) == 1
 
 
 def test_open_orders_for_the_alerts(amazon_sim):
