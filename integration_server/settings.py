@@ -132,7 +132,7 @@ Q_CLUSTER = {
     "timeout": env.int("Q_TIMEOUT", default=90),
     # retry is a lease counted from when the cluster pulls the task: keep it above timeout + queue wait.
     "retry": env.int("Q_RETRY", default=300),
-    "queue_limit": Q_WORKERS * 2,
+    "queue_limit": Q_WORKERS,  # tasks wait in the worker, not in a local queue eating the retry lease
     "max_attempts": 1,  # the outbox, not the queue, retries
     "ack_failures": True,
     "catch_up": False,
