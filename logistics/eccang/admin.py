@@ -131,7 +131,9 @@ class EccangAccountAdmin(admin.ModelAdmin):
         count = getattr(obj, "enabled_rules", None)
         if count is None:
             count = obj.rules.filter(enabled=True).count()
-        return count or format_html('<strong style="color:#ba2121">none: nothing is after-sales</strong>')
+        return count or format_html(
+            '<strong style="color:#ba2121">{}</strong>', "none: nothing is after-sales"
+        )
 
     @admin.display(description="After-sales")
     def after_sales_state(self, obj):
