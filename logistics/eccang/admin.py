@@ -91,7 +91,7 @@ class EccangAccountAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("after_sales_state", "last_polled_at", "last_poll_result", "seen_statuses")
     inlines = [RuleInline, StatusMappingInline]
-    actions = ["poll_now"]
+    actions = ["poll_now", "check_connection"]
     fieldsets = (
         (None, {"fields": ("after_sales_state", "name", "enabled")}),
         (
@@ -164,6 +164,30 @@ class EccangAccountAdmin(admin.ModelAdmin):
                 request,
                 f"{account}: {result['pages']} page(s), {result['new']} new status(es), "
                 f"{result['after_sales']} after-sales, {result['tracked']} tracked.",
+            )
+
+    @admin.action(description="Check the connection (which signature case Eccang accepts)")
+    def check_connection(self, request, queryset):
+        from logistics.eccang.services import check_connection
+
+        for account in queryset:
+            try:
+                result = check_connection(account)
+            except Exception as exc:  # noqa: BLE001 - shown to the operator
+                self.message_user(request, f"{account}: connection check failed: {exc}", messages.ERROR)
+                continue
+            if not result["ok"]:
+                self.message_user(
+                    request, f"{account}: both signature cases refused: {result['refused']}", messages.ERROR
+                )
+                continue
+            note = (
+                "" if result["sign_case"] == account.sign_case else " (differs from the setting: change it)"
+            )
+            self.message_user(
+                request,
+                f"{account}: Eccang accepts {result['sign_case']}case signatures{note}; "
+                f"first order's fields: {', '.join(result['item_keys']) or 'no order in the last day'}.",
             )
 
 

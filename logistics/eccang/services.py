@@ -241,11 +241,38 @@ def poll_account(
 def due_accounts(now: datetime | None = None) -> list[EccangAccount]:
     now = now or timezone.now()
     due = []
-    for account in EccangAccount.objects.filter(enabled=True).exclude(app_secret=""):
+    for account in EccangAccount.objects.filter(enabled=True):
+        if not account.app_secret:  # encrypted: no lookup on it
+            continue
         interval = timedelta(minutes=account.poll_interval_minutes) - timedelta(seconds=30)
         if account.last_polled_at is None or now - account.last_polled_at >= interval:
             due.append(account)
     return due
+
+
+def check_connection(account: EccangAccount, *, now: datetime | None = None) -> dict:
+    """The reference's connection check: getOrderList (page 1, size 1, a one-day window) signed uppercase,
+    then lowercase if refused, each with a fresh timestamp and nonce. Reports the accepted case and the keys
+    of the first item (to confirm the field names); changes nothing."""
+    now = now or timezone.now()
+    condition = condition_for(account, now - timedelta(days=1), now)
+    client = EccangClient(account)
+    refused = {}
+    for case in ("upper", "lower"):
+        try:
+            page = client.get_order_list(page=1, page_size=1, condition=condition, case=case)
+        except PermanentError as exc:
+            refused[case] = str(exc)
+            continue
+        first = page.items[0] if page.items and isinstance(page.items[0], dict) else {}
+        return {
+            "ok": True,
+            "sign_case": case,
+            "total": page.total,
+            "item_keys": sorted(first),
+            "refused": refused,
+        }
+    return {"ok": False, "sign_case": None, "refused": refused}
 
 
 # --- pushes on /webhook/yicang ------------------------------------------------------------------------------

@@ -102,3 +102,17 @@ def test_system_error_is_retryable_and_non_json_without_throttle_text_too(eccang
         with pytest.raises(expected) as caught:
             client.get_order_list(page=1, page_size=100, condition=CONDITION)
         assert not isinstance(caught.value, ThrottledError)
+
+
+def test_connection_check_finds_the_accepted_case_and_the_field_names(eccang_sim, eccang_account):
+    from logistics.eccang.services import check_connection
+    from tests.logistics.eccang_support import eccang_time, minutes_ago
+
+    eccang_sim.put_order("REF1", modify_date=eccang_time(minutes_ago(10)), status="S")
+    eccang_sim.accepted_cases = ("lower",)
+    result = check_connection(eccang_account)
+    assert (result["ok"], result["sign_case"]) == (True, "lower")
+    assert "saas.api.error.code.0002" in result["refused"]["upper"]
+    assert {"reference_no", "shipper_hawbcode", "modify_date", "Consignee"} <= set(result["item_keys"])
+    eccang_sim.accepted_cases = ()
+    assert check_connection(eccang_account)["ok"] is False
