@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import datetime
+
+import requests
 
 from integration_server.simulators.base import FixedWindowLimiter, Simulator, json_response, route
 from logistics.eccang.signature import sign_params
@@ -95,6 +98,31 @@ class EccangSimulator(Simulator):
                 item["Consignee"].update(consignee)
             item.update(fields)
             return dict(item)
+
+    def signed_params(self, method: str, biz, *, case: str = "upper") -> dict:
+        """Common parameters signed like an API request (what a future Eccang push would carry)."""
+        params = {
+            "app_key": self.app_key,
+            "service_id": self.service_id,
+            "interface_method": method,
+            "biz_content": json.dumps(biz, ensure_ascii=False),
+            "timestamp": str(int(time.time() * 1000)),
+            "nonce_str": uuid.uuid4().hex,
+            "sign_type": "MD5",
+            "charset": "UTF-8",
+            "version": "1.0.0",
+        }
+        params["sign"] = sign_params(params, self.app_secret, case)
+        return params
+
+    def push(self, url: str, references: list[str], *, case: str = "upper", secret: str | None = None):
+        """POST the current state of some orders to ``url`` (our /webhook/yicang), signed like the API."""
+        with self.lock:
+            data = [dict(self.orders[ref]) for ref in references]
+        params = self.signed_params("pushOrder", {"data": data}, case=case)
+        if secret is not None:
+            params["sign"] = sign_params(params, secret, case)
+        return requests.post(url, json=params, timeout=10)
 
     # --- the API --------------------------------------------------------------------------------------------
     @route("POST", r"/openApi/api/unity")
