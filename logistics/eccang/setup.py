@@ -20,8 +20,8 @@ def register() -> None:
     register_schedule("eccang-poll", "logistics.eccang.tasks.poll_eccang_task", minutes=1)
 
     def _eccang_sim():
-        from logistics.simulators.eccang import EccangSimulator
+        from logistics.simulators.eccang import EccangSimulator, seed_demo_orders
 
-        return EccangSimulator()
+        return seed_demo_orders(EccangSimulator())
 
     register_simulator("eccang", _eccang_sim, 8106)

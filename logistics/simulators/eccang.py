@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -214,3 +215,24 @@ class EccangSimulator(Simulator):
         return json_response(
             200, {"code": "200", "message": "Success", "biz_content": json.dumps(answer, ensure_ascii=False)}
         )
+
+
+def seed_demo_orders(sim: EccangSimulator) -> EccangSimulator:
+    """Three orders for ``run_simulators``: a shipped after-sales part (shipping method AS-PARTS), a pending
+    one, and an ordinary shipped order."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    stamp = (now - timedelta(minutes=2)).strftime(DATE_FMT)
+    consignee = {"consignee_email": "demo@example.com", "consignee_name": "Demo Customer"}
+    sim.put_order(
+        "AS-DEMO-1",
+        modify_date=stamp,
+        status="S",
+        shipping_method="AS-PARTS",
+        shipper_hawbcode="YTDEMO000001",
+        Consignee=consignee,
+    )
+    sim.put_order("AS-DEMO-2", modify_date=stamp, status="P", shipping_method="AS-PARTS", Consignee=consignee)
+    sim.put_order(
+        "SO-DEMO-3", modify_date=stamp, status="S", shipper_hawbcode="YTDEMO000003", Consignee=consignee
+    )
+    return sim

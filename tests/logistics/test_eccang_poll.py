@@ -123,6 +123,7 @@ def test_sync_command_dry_run_writes_nothing_then_syncs(eccang_sim, eccang_accou
         "eccang_sync", "--dry-run", "--since", (timezone.now() - timedelta(days=2)).isoformat(), stdout=out
     )
     assert "page 1 of 2 orders" in out.getvalue()
+    assert "No after-sales rule set" not in out.getvalue()
     assert "dry run: nothing written" in out.getvalue().splitlines()[-1]
     assert not EccangOrderStatus.objects.exists() and not TrackedShipment.objects.exists()
     out = StringIO()
@@ -131,3 +132,26 @@ def test_sync_command_dry_run_writes_nothing_then_syncs(eccang_sim, eccang_accou
         "Eccang sync: 1 account(s), 1 page(s), 1 orders, 1 new statuses, 1 after-sales, 1 tracked."
     )
     assert list(TrackedShipment.objects.values_list("order_number", flat=True)) == ["AS2"]
+
+
+def test_sync_command_says_when_no_rule_is_set(eccang_sim, eccang_account):
+    put(eccang_sim, "AS1", 10)
+    out = StringIO()
+    call_command("eccang_sync", stdout=out)
+    assert "No after-sales rule set: no Eccang order is treated as after-sales." in out.getvalue()
+    assert out.getvalue().splitlines()[-1].endswith("1 new statuses, 0 after-sales, 0 tracked.")
+
+
+def test_demo_simulator_serves_its_orders(eccang_account):
+    from integration_server.simulators import serve_in_thread
+    from logistics.eccang.client import EccangClient
+    from logistics.simulators.eccang import EccangSimulator, seed_demo_orders
+
+    sim = seed_demo_orders(EccangSimulator())
+    server = serve_in_thread(sim)
+    try:
+        eccang_account.api_base_url = f"{sim.base_url}/openApi/api/unity"
+        page = EccangClient(eccang_account).get_order_list(page=1, page_size=100, condition={})
+        assert [o["reference_no"] for o in page.items] == ["AS-DEMO-1", "AS-DEMO-2", "SO-DEMO-3"]
+    finally:
+        server.shutdown()

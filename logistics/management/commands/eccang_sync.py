@@ -22,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--account", help="Account name (default: every enabled account).")
 
     def handle(self, *args, **options):
+        from logistics.eccang.orders import NO_RULES
         from logistics.eccang.services import poll_account
 
         since = None
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         grand = {"pages": 0, "received": 0, "new": 0, "after_sales": 0, "tracked": 0}
         for account in accounts:
             self.stdout.write(f"{account.name}:")
+            if not account.rules.filter(enabled=True).exists():
+                self.stdout.write(self.style.WARNING(f"  {NO_RULES}"))
             result = poll_account(account, since=since, dry_run=options["dry_run"], progress=progress)
             for key in grand:
                 grand[key] += result[key]
