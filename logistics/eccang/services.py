@@ -51,6 +51,16 @@ def status_mapping(account: EccangAccount) -> dict[str, str]:
     return mapping
 
 
+def shipment_info(order: EccangOrder) -> ShipmentInfo:
+    return ShipmentInfo(
+        tracking_number=order.tracking_number,
+        order_number=order.reference_no,
+        recipient_email=order.email,
+        customer_name=order.name,
+        carrier=order.shipping_method,
+    )
+
+
 @dataclass
 class Counts:
     received: int = 0
@@ -60,6 +70,7 @@ class Counts:
     after_sales: int = 0
     tracked: int = 0
     no_tracking_number: int = 0
+    late_tracking: int = 0
     statuses: set = field(default_factory=set)
 
     def add(self, other: Counts) -> None:
@@ -84,6 +95,7 @@ class Counts:
             "after_sales": self.after_sales,
             "tracked": self.tracked,
             "no_tracking_number": self.no_tracking_number,
+            "late_tracking": self.late_tracking,
         }
 
 
@@ -109,13 +121,27 @@ def process_orders(
         # one writer at a time (scheduled poll, manual sync, pushes): makes "new" exact
         EccangAccount.objects.select_for_update().filter(pk=account.pk).first()
         refs = {ref for ref, _ in orders}
-        seen = set(
-            EccangOrderStatus.objects.filter(reference_no__in=refs).values_list("reference_no", "status")
-        )
+        seen = {
+            (row.reference_no, row.status): row
+            for row in EccangOrderStatus.objects.filter(reference_no__in=refs).only(
+                "pk", "reference_no", "status", "after_sales", "meaning", "tracking_number"
+            )
+        }
         fresh = {key: order for key, order in orders.items() if key not in seen}
+        # a shipped after-sales order seen before whose tracking number arrived or changed since: the same
+        # (reference_no, status) row, the new number tracked too (its emails are keyed on the number)
+        late = [
+            (seen[key], order)
+            for key, order in orders.items()
+            if key in seen
+            and seen[key].after_sales
+            and seen[key].meaning == SHIPPED
+            and order.tracking_number
+            and order.tracking_number != seen[key].tracking_number
+        ]
         counts.repeated += len(orders) - len(fresh)
         counts.new = len(fresh)
-        if dry_run or not fresh:
+        if dry_run or not (fresh or late):
             counts.after_sales = sum(1 for o in fresh.values() if matching_rule(o, rules))
             return counts
         raw_ids = store_pulled_records(
@@ -130,15 +156,7 @@ def process_orders(
                 counts.after_sales += 1
                 if meaning == SHIPPED:
                     if order.tracking_number:
-                        infos.append(
-                            ShipmentInfo(
-                                tracking_number=order.tracking_number,
-                                order_number=ref,
-                                recipient_email=order.email,
-                                customer_name=order.name,
-                                carrier=order.shipping_method,
-                            )
-                        )
+                        infos.append(shipment_info(order))
                         outcome = "tracked"
                     else:
                         counts.no_tracking_number += 1
@@ -160,12 +178,23 @@ def process_orders(
                     raw_payload_id=raw_ids.get(f"{ref}:{status}"),
                 )
             )
+        for row, order in late:
+            infos.append(shipment_info(order))
+            row.tracking_number = order.tracking_number
+            row.outcome = "tracked (number arrived or changed later)"
         shipments = {s.tracking_number: s for s in track_shipments(SOURCE, infos)}
         for row in rows:
             if row.outcome == "tracked":
                 row.tracked_shipment = shipments.get(row.tracking_number)
         counts.tracked = len(infos)
+        counts.late_tracking = len(late)
         EccangOrderStatus.objects.bulk_create(rows, ignore_conflicts=True)
+        if late:
+            for row, _ in late:
+                row.tracked_shipment = shipments.get(row.tracking_number)
+            EccangOrderStatus.objects.bulk_update(
+                [row for row, _ in late], ["tracking_number", "outcome", "tracked_shipment"]
+            )
         unseen = counts.statuses - set(account.seen_statuses or [])
         if unseen:
             log.info("eccang.new_status_values", extra={"statuses": sorted(unseen)})

@@ -123,3 +123,19 @@ def test_shipped_without_tracking_number_is_recorded_not_tracked(eccang_account,
     counts = process_orders(eccang_account, [item])
     assert (counts.tracked, counts.no_tracking_number) == (0, 1)
     assert EccangOrderStatus.objects.get().outcome == "shipped without a tracking number"
+
+
+@pytest.mark.django_db
+def test_tracking_number_arriving_after_the_status_is_tracked_without_a_new_row(
+    eccang_account, after_sales_rule
+):
+    no_number = order_item("R10", "S", shipping_method="AS-PARTS", shipper_hawbcode="", channel_hawbcode="")
+    assert process_orders(eccang_account, [no_number]).no_tracking_number == 1
+    assert process_orders(eccang_account, [no_number]).tracked == 0  # a plain repeat changes nothing
+    counts = process_orders(eccang_account, [order_item("R10", "S", shipping_method="AS-PARTS")])
+    assert (counts.new, counts.repeated, counts.late_tracking, counts.tracked) == (0, 1, 1, 1)
+    row = EccangOrderStatus.objects.get()
+    assert (row.tracking_number, row.tracked_shipment.tracking_number) == ("TRKR10", "TRKR10")
+    again = process_orders(eccang_account, [order_item("R10", "S", shipping_method="AS-PARTS")])
+    assert (again.late_tracking, again.tracked) == (0, 0)
+    assert TrackedShipment.objects.count() == 1
