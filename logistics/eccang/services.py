@@ -57,7 +57,7 @@ def shipment_info(order: EccangOrder) -> ShipmentInfo:
         order_number=order.reference_no,
         recipient_email=order.email,
         customer_name=order.name,
-        carrier=order.shipping_method,
+        # no carrier: Eccang's shipping method code means nothing to a customer; 17TRACK detects the carrier
     )
 
 
@@ -119,7 +119,7 @@ def process_orders(
     mapping = status_mapping(account)
     with transaction.atomic():
         # one writer at a time (scheduled poll, manual sync, pushes): makes "new" exact
-        EccangAccount.objects.select_for_update().filter(pk=account.pk).first()
+        locked = EccangAccount.objects.select_for_update().only("pk", "seen_statuses").get(pk=account.pk)
         refs = {ref for ref, _ in orders}
         seen = {
             (row.reference_no, row.status): row
@@ -195,10 +195,10 @@ def process_orders(
             EccangOrderStatus.objects.bulk_update(
                 [row for row, _ in late], ["tracking_number", "outcome", "tracked_shipment"]
             )
-        unseen = counts.statuses - set(account.seen_statuses or [])
+        unseen = counts.statuses - set(locked.seen_statuses or [])
         if unseen:
             log.info("eccang.new_status_values", extra={"statuses": sorted(unseen)})
-            merged = sorted(set(account.seen_statuses or []) | counts.statuses)[:200]
+            merged = sorted(set(locked.seen_statuses or []) | counts.statuses)[:200]
             EccangAccount.objects.filter(pk=account.pk).update(seen_statuses=merged)
             account.seen_statuses = merged
     return counts

@@ -139,3 +139,11 @@ def test_tracking_number_arriving_after_the_status_is_tracked_without_a_new_row(
     again = process_orders(eccang_account, [order_item("R10", "S", shipping_method="AS-PARTS")])
     assert (again.late_tracking, again.tracked) == (0, 0)
     assert TrackedShipment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_every_distinct_status_value_is_remembered(eccang_account):
+    process_orders(eccang_account, [order_item("R1", "P"), order_item("R2", "W")])
+    process_orders(eccang_account, [order_item("R1", "S")])
+    eccang_account.refresh_from_db()
+    assert eccang_account.seen_statuses == ["P", "S", "W"]
