@@ -1,0 +1,5 @@
+from django.urls import path
+
+from logistics.eccang.webhooks import EccangWebhookView
+
+urlpatterns = [path("yicang", EccangWebhookView.as_view(), name="webhook-yicang")]
