@@ -83,7 +83,8 @@ def send_email_job(job) -> dict:
     except Exception as exc:
         _record_failure(job, message, exc)
         raise
-    message_id = str(getattr(status, "message_id", "") or "")[:100] if status else ""
+    raw_id = getattr(status, "message_id", None) if status else None
+    message_id = "" if raw_id is None else str(raw_id)[:100]
     provider_status = ",".join(sorted(statuses))[:30]
     _record(
         message,
