@@ -163,7 +163,7 @@ class AlertRecipientForm(forms.ModelForm):
         required=False,
         label="Phone (E.164)",
         validators=[E164],
-        help_text="e.g. +447700900123. Blank keeps the stored number.",
+        help_text="e.g. +14155550100. Blank keeps the stored number.",
     )
     clear_email = forms.BooleanField(required=False)
     clear_phone = forms.BooleanField(required=False)

@@ -130,7 +130,7 @@ class AlertRecipient(models.Model):
     phone = EncryptedTextField(
         blank=True,
         validators=[E164],
-        help_text="Encrypted, E.164 (+4412...). Receives critical alerts by SMS.",
+        help_text="Encrypted, E.164 (+1415...). Receives critical alerts by SMS.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
