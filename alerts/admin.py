@@ -13,6 +13,7 @@ from alerts.models import (
     Alert,
     AlertEvent,
     AlertMessage,
+    AlertNotice,
     AlertRecipient,
     AlertRule,
     OpenOrdersCheck,
@@ -111,19 +112,24 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.display(description="messages")
     def messages_sent(self, obj):
-        rows = AlertMessage.objects.filter(event__alert=obj).select_related("event").order_by("created_at")
+        rows = (
+            AlertMessage.objects.filter(notice__events__alert=obj)
+            .select_related("notice")
+            .distinct()
+            .order_by("created_at", "pk")
+        )
         return (
             format_html_join(
                 "",
-                "<div>{} {} {} to {}: {} {}</div>",
+                "<div>{} {} to {}: {} {} &mdash; {}</div>",
                 (
                     (
                         m.created_at.strftime("%Y-%m-%d %H:%M"),
-                        m.event.get_kind_display(),
-                        m.channel,
+                        m.get_channel_display(),
                         m.to_masked,
                         m.get_state_display(),
                         m.error[:200],
+                        m.notice.title,
                     )
                     for m in rows
                 ),
@@ -132,14 +138,49 @@ class AlertAdmin(admin.ModelAdmin):
         )
 
 
+class AlertMessageInline(admin.TabularInline):
+    model = AlertMessage
+    extra = 0
+    can_delete = False
+    fields = ("channel", "to_masked", "state", "attempts", "sent_at", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NoticeEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    can_delete = False
+    fields = ("alert", "kind", "severity", "title")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertNotice)
+class AlertNoticeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "rule", "severity", "title")
+    list_filter = ("severity", "rule")
+    list_select_related = ("rule",)
+    search_fields = ("title",)
+    readonly_fields = ("rule", "severity", "title", "text", "created_at")
+    inlines = [NoticeEventInline, AlertMessageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(AlertMessage)
 class AlertMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "to_masked", "state", "event", "attempts", "sent_at", "error")
+    list_display = ("created_at", "channel", "to_masked", "state", "notice", "attempts", "sent_at", "error")
     list_filter = ("channel", "state")
-    list_select_related = ("event",)
-    search_fields = ("to_masked", "event__title", "provider_message_id")
+    list_select_related = ("notice",)
+    search_fields = ("to_masked", "notice__title", "provider_message_id")
     readonly_fields = (
-        "event",
+        "notice",
         "recipient",
         "channel",
         "to_masked",

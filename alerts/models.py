@@ -90,6 +90,26 @@ class Alert(models.Model):
         return f"{self.rule} {self.subject}".strip()
 
 
+class AlertNotice(models.Model):
+    """What one evaluation announces for one rule: its events together (one event for a system-wide rule;
+    every SKU that ran out, or came back, in that run for the stock rule), so a burst of depletions makes
+    one email per recipient, not one per SKU. Messages are sent per notice."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="notices")
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices, help_text="The highest severity of its events: critical also goes by SMS."
+    )
+    title = models.CharField(max_length=200, help_text="Email subject; the SMS text.")
+    text = models.TextField(help_text="The details (email body).")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
 class AlertEvent(models.Model):
     """What happened to an alert and was announced: opened, escalated, cleared (each once per severity)."""
 
@@ -99,6 +119,7 @@ class AlertEvent(models.Model):
         CLEARED = "cleared", "Cleared"
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    notice = models.ForeignKey(AlertNotice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     figures = models.JSONField(default=dict, blank=True)
@@ -168,7 +189,7 @@ class TwilioAccount(models.Model):
 
 
 class AlertMessage(models.Model):
-    """One email or SMS for one alert event and one recipient: the audit of every send."""
+    """One email or SMS of one notice to one recipient: the audit of every send."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -180,7 +201,7 @@ class AlertMessage(models.Model):
         RETRYING = "retrying", "Failed, will retry"
         FAILED = "failed", "Failed"
 
-    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="messages")
+    notice = models.ForeignKey(AlertNotice, on_delete=models.CASCADE, related_name="messages")
     recipient = models.ForeignKey(AlertRecipient, null=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(max_length=5, choices=Channel.choices)
     to = EncryptedTextField(help_text="The address or number it went to (encrypted).")
@@ -196,7 +217,7 @@ class AlertMessage(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["event", "channel", "recipient"], name="alert_message_once_per_recipient"
+                fields=["notice", "channel", "recipient"], name="alert_message_once_per_recipient"
             )
         ]
         indexes = [models.Index(fields=["state", "channel"])]

@@ -1,5 +1,5 @@
-"""Evaluating every enabled rule: measure, decide (``alerts.rules``), record alerts and events, and queue one
-email / SMS job per recipient for each announced event — all in one transaction, in a constant number of
+"""Evaluating every enabled rule: measure, decide (``alerts.rules``), record alerts and events, gather each
+rule's announced events of the run into one notice, and queue one email / SMS job per recipient and notice — all in one transaction, in a constant number of
 queries whatever the number of orders, attempts or SKUs.
 
 Runs are serialised by locking the enabled rule rows; one open alert per rule and subject is a database
@@ -15,7 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts import rules as R
-from alerts.models import Alert, AlertEvent, AlertMessage, AlertRecipient, AlertRule, RuleKind
+from alerts.models import (
+    Alert,
+    AlertEvent,
+    AlertMessage,
+    AlertNotice,
+    AlertRecipient,
+    AlertRule,
+    RuleKind,
+)
 from alerts.services import texts
 from alerts.services.measure import FAILURE_KINDS, Measurement, job_failures, missed_orders
 from alerts.services.recipients import mask_address
@@ -191,35 +199,52 @@ def _apply(plans: list[Plan], now: datetime) -> int:
         )
     if created:
         Alert.objects.bulk_create(created)
-    events = [
-        AlertEvent(
-            alert=alert,
-            kind=kind,
-            severity=severity,
-            figures=_figures_json(plan.measurement),
-            title=texts.title(plan.rule, plan.subject, kind, severity, plan.measurement),
-            text=texts.body(plan.rule, plan.subject, kind, severity, plan.measurement),
+    if not announced:
+        return 0
+    events_by_rule: dict[int, list[AlertEvent]] = {}
+    rules: dict[int, AlertRule] = {}
+    for plan, alert, kind, severity in announced:
+        rules[plan.rule.pk] = plan.rule
+        events_by_rule.setdefault(plan.rule.pk, []).append(
+            AlertEvent(
+                alert=alert,
+                kind=kind,
+                severity=severity,
+                figures=_figures_json(plan.measurement),
+                title=texts.title(plan.rule, plan.subject, kind, severity, plan.measurement),
+                text=texts.body(plan.rule, plan.subject, kind, severity, plan.measurement),
+                created_at=now,
+            )
+        )
+    notices = {
+        rule_id: AlertNotice(
+            rule=rules[rule_id],
+            severity=max(e.severity for e in events),
+            title=texts.notice_title(rules[rule_id], events),
+            text=texts.notice_text(events),
             created_at=now,
         )
-        for plan, alert, kind, severity in announced
-    ]
-    if not events:
-        return 0
-    AlertEvent.objects.bulk_create(events)
-    return _queue_messages(events, now)
+        for rule_id, events in events_by_rule.items()
+    }
+    AlertNotice.objects.bulk_create(list(notices.values()))
+    for rule_id, events in events_by_rule.items():
+        for event in events:
+            event.notice = notices[rule_id]
+    AlertEvent.objects.bulk_create([e for events in events_by_rule.values() for e in events])
+    return _queue_messages(list(notices.values()), now)
 
 
-def _queue_messages(events: list[AlertEvent], now: datetime) -> int:
+def _queue_messages(notices: list[AlertNotice], now: datetime) -> int:
     recipients = list(AlertRecipient.objects.filter(enabled=True).order_by("pk"))
     messages = []
-    for event in events:
-        for channel in R.channels_for(event.severity):
+    for notice in notices:
+        for channel in R.channels_for(notice.severity):
             for recipient in recipients:
                 address = recipient.email if channel == AlertMessage.Channel.EMAIL else recipient.phone
                 if address:
                     messages.append(
                         AlertMessage(
-                            event=event,
+                            notice=notice,
                             recipient=recipient,
                             channel=channel,
                             to=address,
@@ -228,7 +253,7 @@ def _queue_messages(events: list[AlertEvent], now: datetime) -> int:
                         )
                     )
     if not messages:
-        log.warning("alerts.no_recipients", extra={"events": len(events)})
+        log.warning("alerts.no_recipients", extra={"notices": len(notices)})
         return 0
     AlertMessage.objects.bulk_create(messages)
     enqueue_jobs(

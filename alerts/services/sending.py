@@ -25,7 +25,7 @@ SMS_MAX_CHARS = 300  # two SMS at most: the details go by email
 
 def _load(job) -> AlertMessage:
     try:
-        return AlertMessage.objects.select_related("event__alert__rule").get(pk=job.payload["message_id"])
+        return AlertMessage.objects.select_related("notice__rule").get(pk=job.payload["message_id"])
     except AlertMessage.DoesNotExist:
         raise PermanentError("the alert message no longer exists") from None
 
@@ -47,10 +47,10 @@ def _record_failure(job, message: AlertMessage, exc: Exception) -> None:
 
 
 def build_email(message: AlertMessage) -> EmailMultiAlternatives:
-    event = message.event
-    context = {"event": event, "alert": event.alert, "rule": event.alert.rule}
+    notice = message.notice
+    context = {"notice": notice, "rule": notice.rule}
     email = EmailMultiAlternatives(
-        subject=event.title,
+        subject=notice.title,
         body=render_to_string("alerts/alert_email.txt", context),
         from_email=conf.ALERTS_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
@@ -98,7 +98,7 @@ def send_email_job(job) -> dict:
 
 
 def sms_text(message: AlertMessage) -> str:
-    return message.event.title[:SMS_MAX_CHARS]
+    return message.notice.title[:SMS_MAX_CHARS]
 
 
 def send_sms(to: str, text: str) -> tuple[str, str]:

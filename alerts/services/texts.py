@@ -64,3 +64,35 @@ def body(rule: AlertRule, subject: str, kind: str, severity: int, m: Measurement
         lines.append("The figures are back under the thresholds.")
     lines.append("Details and history: the Alerts pages of the admin.")
     return "\n".join(lines)
+
+
+NOTICE_LINES = 200
+
+
+def notice_title(rule: AlertRule, events: list[AlertEvent]) -> str:
+    """One event: its own title. Several (the stock rule): how many SKUs ran out and came back."""
+    if len(events) == 1:
+        return events[0].title
+    opened = [e for e in events if e.kind != AlertEvent.Kind.CLEARED]
+    cleared = len(events) - len(opened)
+    parts = []
+    if opened:
+        label = Severity(max(e.severity for e in opened)).label.upper()
+        parts.append(f"{label}: shadow stock reached 0 for {_skus(len(opened))}")
+    if cleared:
+        verb = "has" if cleared == 1 else "have"
+        parts.append(f"{'CLEARED: ' if not opened else ''}{_skus(cleared)} {verb} stock again")
+    return ", ".join(parts)[:200]
+
+
+def notice_text(events: list[AlertEvent]) -> str:
+    if len(events) == 1:
+        return events[0].text
+    lines = [e.title for e in events[:NOTICE_LINES]]
+    if len(events) > NOTICE_LINES:
+        lines.append(f"... and {len(events) - NOTICE_LINES} more (see the Alerts pages of the admin)")
+    return "\n".join(lines)
+
+
+def _skus(n: int) -> str:
+    return f"{n} SKU" if n == 1 else f"{n} SKUs"

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts.models import Alert, AlertEvent, AlertMessage, OpenOrdersCheck, RuleKind
+from alerts.models import Alert, AlertEvent, AlertMessage, AlertNotice, OpenOrdersCheck, RuleKind
 from alerts.services.evaluate import SEND_EMAIL_KIND, evaluate_alerts
 from alerts.services.open_orders import check_open_orders
 from inventory.models import StockEvent
@@ -213,9 +213,13 @@ def test_stock_depleted_once_per_sku_per_depletion():
     deplete("SKU-A")
     deplete("SKU-B")
     result = evaluate_alerts()
-    assert result.messages == 2  # one email per SKU (warning), no SMS
+    assert result.messages == 1  # one email for the SKUs that ran out in this run (warning), no SMS
     assert not StockEvent.objects.filter(notified_at__isnull=True).exists()
     assert {a.subject for a in Alert.objects.filter(state="open")} == {"SKU-A", "SKU-B"}
+    notice = AlertNotice.objects.get()
+    assert notice.title == "WARNING: shadow stock reached 0 for 2 SKUs"
+    assert "SKU-A" in notice.text and "SKU-B" in notice.text
+    assert AlertEvent.objects.filter(notice=notice).count() == 2
 
     # more orders of a depleted SKU make no new event and no new message
     assert evaluate_alerts().messages == 0
@@ -223,11 +227,28 @@ def test_stock_depleted_once_per_sku_per_depletion():
     restock("SKU-A")  # a Zoho sync put stock back: the alert clears, announced once
     cleared = evaluate_alerts()
     assert cleared.messages == 1 and cleared.plans[0].subject == "SKU-A"
+    assert AlertNotice.objects.order_by("-pk")[0].title == "CLEARED: SKU SKU-A has stock again"
     assert evaluate_alerts().messages == 0
 
     deplete("SKU-A", episode=2)  # the next depletion: a new alert
     assert evaluate_alerts().messages == 1
     assert Alert.objects.filter(rule__kind=RuleKind.STOCK_DEPLETED, subject="SKU-A").count() == 2
+
+
+def test_a_burst_of_depletions_is_one_email_per_recipient_not_one_per_sku():
+    only_rule(RuleKind.STOCK_DEPLETED)
+    ops_recipient()
+    ops_recipient(email="b@example.com", phone="", name="B")
+    for n in range(300):
+        deplete(f"SKU-{n:03}")
+    assert evaluate_alerts().messages == 2
+    assert Alert.objects.filter(state="open").count() == 300
+    for n in range(0, 300, 2):
+        restock(f"SKU-{n:03}")
+    deplete("SKU-NEW")
+    assert evaluate_alerts().messages == 2
+    notice = AlertNotice.objects.order_by("-pk")[0]
+    assert notice.title == "WARNING: shadow stock reached 0 for 1 SKU, 150 SKUs have stock again"
 
 
 def test_stock_redepleted_between_two_runs_replaces_the_open_alert():
