@@ -8,7 +8,7 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from alerts import conf
+        from alerts import checks, conf  # noqa: F401 - checks registers the system checks
         from alerts.services.evaluate import SEND_EMAIL_KIND, SEND_SMS_KIND
         from alerts.services.sending import send_email_job, send_sms_job
         from integration_server.outbox import register_job_kind

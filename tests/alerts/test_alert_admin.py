@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from alerts.models import Alert, AlertMessage, AlertRecipient, AlertRule, RuleKind, TwilioAccount
+from alerts.models import Alert, AlertMessage, AlertNotice, AlertRecipient, AlertRule, RuleKind, TwilioAccount
 from alerts.services.evaluate import evaluate_alerts
 from logistics.shipstation.outbound import CREATE_KIND
 from tests.alerts.support import (
@@ -64,6 +64,8 @@ def test_pages_render_and_mask_personal_data(admin_client, django_assert_max_num
         reverse("admin:alerts_alertrecipient_change", args=[AlertRecipient.objects.get().pk]),
         reverse("admin:alerts_twilioaccount_change", args=[TwilioAccount.objects.get().pk]),
         reverse("admin:alerts_openorderscheck_changelist"),
+        reverse("admin:alerts_alertnotice_changelist"),
+        reverse("admin:alerts_alertnotice_change", args=[AlertNotice.objects.first().pk]),
     ]
     for url in pages:
         with django_assert_max_num_queries(20):
@@ -146,3 +148,18 @@ def test_thresholds_are_editable_and_evaluate_now(admin_client):
     assert "Alerts evaluated" in response.content.decode()
     alert = Alert.objects.get(state="open")
     assert alert.rule == rule and alert.severity == 1
+
+
+def test_schedules_are_registered_and_record_their_runs():
+    from alerts.tasks import evaluate_alerts_task
+    from integration_server.models import ScheduleRun
+    from integration_server.schedules import registered_schedules
+
+    names = {s.name: s for s in registered_schedules()}
+    assert names["alerts-evaluate"].minutes == 5
+    assert names["alerts-evaluate"].func == "alerts.tasks.evaluate_alerts_task"
+    assert "alerts-open-orders" in names
+    make_failures(CREATE_KIND, 11)
+    assert "1 opened" in evaluate_alerts_task()
+    run = ScheduleRun.objects.get(name="alerts-evaluate")
+    assert run.last_success_at and not run.last_error

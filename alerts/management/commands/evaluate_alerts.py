@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
+from alerts.services import open_orders
 from alerts.services.evaluate import evaluate_alerts
-from alerts.services.open_orders import check_open_orders
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, check_open_orders=False, **options):
         if check_open_orders and not dry_run:
-            counts = check_open_orders_now()
+            counts = open_orders.check_open_orders()
             self.stdout.write(f"open orders: {counts}")
         result = evaluate_alerts(dry_run=dry_run)
         for plan in result.plans:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 f"{plan.decision.action} (severity {plan.decision.severity})"
             )
         self.stdout.write(self.style.SUCCESS(result.summary()))
-
-
-def check_open_orders_now():
-    return check_open_orders()
+        if not dry_run and result.messages:
+            self.stdout.write(
+                "the messages go out through the outbox worker (job kinds alerts.send_email / send_sms)"
+            )
