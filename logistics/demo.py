@@ -1,6 +1,6 @@
 """First-run demo data: ShipStation, Shopify and 17TRACK accounts on the local simulators."""
 
-from logistics.models import ShipStationAccount, ShopifyShop, TrackingAccount
+from logistics.models import EccangAccount, ShipStationAccount, ShopifyShop, TrackingAccount
 
 
 def seed() -> list[str]:
@@ -32,4 +32,16 @@ def seed() -> list[str]:
         defaults={"api_base_url": "http://127.0.0.1:8105", "api_key": "sim-17track-key"},
     )
     lines.append(f"{'created' if created else 'kept'} 17TRACK account -> {tracking.api_base_url}")
+    eccang, created = EccangAccount.objects.get_or_create(
+        name="Eccang (simulator)",
+        defaults={
+            "api_base_url": "http://127.0.0.1:8106/openApi/api/unity",
+            "app_key": "sim-eccang-key",
+            "service_id": "sim-service",
+            "app_secret": "sim-eccang-secret",
+        },
+    )
+    lines.append(
+        f"{'created' if created else 'kept'} Eccang account -> {eccang.api_base_url} (no after-sales rule yet)"
+    )
     return lines

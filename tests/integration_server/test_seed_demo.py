@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from inventory.models import AccountStockPolicy, ZohoConnection
-from logistics.models import ShipStationAccount, ShopifyShop, TrackingAccount
+from logistics.models import EccangAccount, ShipStationAccount, ShopifyShop, TrackingAccount
 from marketplaces.models import MarketplaceAccount
 
 pytestmark = pytest.mark.django_db
@@ -20,4 +20,5 @@ def test_seed_demo_points_every_account_at_the_simulators_once(capsys):
     assert (
         ShopifyShop.objects.count() == TrackingAccount.objects.count() == ZohoConnection.objects.count() == 1
     )
+    assert EccangAccount.objects.get().api_base_url.startswith("http://127.0.0.1:8106/")
     assert AccountStockPolicy.objects.get(account=amazon).ratio > 0
