@@ -21,7 +21,7 @@ from alerts.models import (
 )
 from alerts.services.evaluate import evaluate_alerts
 from alerts.services.recipients import mask_address
-from marketplaces.admin import mask
+from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 
 
 @admin.action(description="Evaluate the alert rules now")
@@ -198,29 +198,31 @@ class AlertMessageAdmin(admin.ModelAdmin):
         return False
 
 
-class AlertRecipientForm(forms.ModelForm):
-    new_email = forms.EmailField(required=False, label="Email", help_text="Blank keeps the stored email.")
-    new_phone = forms.CharField(
-        required=False,
-        label="Phone (E.164)",
-        validators=[E164],
-        help_text="e.g. +14155550100. Blank keeps the stored number.",
+class AlertRecipientForm(WriteOnlySecretsForm):
+    """Email and phone (personal data) are never shown: a new value replaces, "clear" empties, blank keeps."""
+
+    secret_input_prefix = "new_"
+    secret_fields = (
+        Secret(
+            "email",
+            clearable=True,
+            field=forms.EmailField(required=False, label="Email", help_text="Blank keeps the stored email."),
+        ),
+        Secret(
+            "phone",
+            clearable=True,
+            field=forms.CharField(
+                required=False,
+                label="Phone (E.164)",
+                validators=[E164],
+                help_text="e.g. +14155550100. Blank keeps the stored number.",
+            ),
+        ),
     )
-    clear_email = forms.BooleanField(required=False)
-    clear_phone = forms.BooleanField(required=False)
 
     class Meta:
         model = AlertRecipient
         fields = ("name", "enabled")
-
-    def save(self, commit=True):
-        for name in ("email", "phone"):
-            value = (self.cleaned_data.get(f"new_{name}") or "").strip()
-            if value:
-                setattr(self.instance, name, value)
-            elif self.cleaned_data.get(f"clear_{name}"):
-                setattr(self.instance, name, "")
-        return super().save(commit)
 
 
 @admin.register(AlertRecipient)
@@ -243,24 +245,13 @@ class AlertRecipientAdmin(admin.ModelAdmin):
 TWILIO_SECRETS = ("account_sid", "auth_token")
 
 
-class TwilioAccountForm(forms.ModelForm):
-    new_account_sid = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="Account SID"
-    )
-    new_auth_token = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="Auth token"
-    )
+class TwilioAccountForm(WriteOnlySecretsForm):
+    secret_input_prefix = "new_"
+    secret_fields = (Secret("account_sid", label="Account SID"), Secret("auth_token", label="Auth token"))
 
     class Meta:
         model = TwilioAccount
         fields = ("name", "enabled", "api_base_url", "from_number", "messaging_service_sid")
-
-    def save(self, commit=True):
-        for name in TWILIO_SECRETS:
-            value = (self.cleaned_data.get(f"new_{name}") or "").strip()
-            if value:
-                setattr(self.instance, name, value)
-        return super().save(commit)
 
 
 @admin.register(TwilioAccount)
@@ -271,7 +262,7 @@ class TwilioAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="stored secrets (masked)")
     def stored_secrets(self, obj):
-        return format_html_join(", ", "{}: {}", ((n, mask(getattr(obj, n))) for n in TWILIO_SECRETS))
+        return mask_all((n, getattr(obj, n)) for n in TWILIO_SECRETS)
 
 
 @admin.register(OpenOrdersCheck)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
 from inventory.models import (
     AccountStockPolicy,
     PublishedQuantity,
@@ -58,16 +58,20 @@ class StockPolicyAdmin(admin.ModelAdmin):
 SECRET_FIELDS = ("client_secret", "refresh_token", "webhook_secret")
 
 
-class ZohoConnectionForm(forms.ModelForm):
-    """Secrets are write-only: blank keeps the stored value; nothing stored is ever rendered."""
+class ZohoConnectionForm(WriteOnlySecretsForm):
+    """Secrets are write-only: blank keeps the stored value (required while none is); nothing stored is ever
+    rendered."""
 
-    client_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    refresh_token = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    webhook_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Put it in the Zoho webhook URL: /webhook/zoho/<secret>. Use 32+ random characters.",
+    secret_fields = (
+        Secret("client_secret", required_when_unset=True),
+        Secret("refresh_token", required_when_unset=True),
+        Secret(
+            "webhook_secret",
+            required_when_unset=True,
+            help_text="Put it in the Zoho webhook URL: /webhook/zoho/<secret>. Use 32+ random characters.",
+        ),
     )
+    stored_help_text = "Stored (write-only); leave blank to keep it."
 
     class Meta:
         model = ZohoConnection
@@ -81,23 +85,6 @@ class ZohoConnectionForm(forms.ModelForm):
             "stock_field_fallback",
             "items_synced_until",
         )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in SECRET_FIELDS:
-            self.initial[name] = ""
-            if self.instance.pk:
-                self.fields[name].help_text = "Stored (write-only); leave blank to keep it."
-
-    def clean(self):
-        data = super().clean()
-        for name in SECRET_FIELDS:
-            if not data.get(name):
-                if self.instance.pk and getattr(self.instance, name):
-                    data[name] = getattr(self.instance, name)
-                else:
-                    self.add_error(name, "Required.")
-        return data
 
 
 @admin.register(ZohoConnection)

@@ -9,8 +9,13 @@ import json
 
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html_join
 
+from integration_server.admin_secrets import (
+    Secret,
+    WriteOnlySecretsForm,
+    mask,  # noqa: F401 - still importable from here
+    mask_all,
+)
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
@@ -21,11 +26,6 @@ CREDENTIAL_HINTS = {
 }
 
 
-def mask(value) -> str:
-    text = str(value or "")
-    return "(empty)" if not text else "••••" + (text[-4:] if len(text) > 12 else "")
-
-
 class WriteOnlyJSONField(forms.JSONField):
     """A JSON input that starts empty (not "null") and never shows what is stored."""
 
@@ -33,13 +33,31 @@ class WriteOnlyJSONField(forms.JSONField):
         return "" if value is None else super().prepare_value(value)
 
 
-class MarketplaceAccountForm(forms.ModelForm):
-    new_credentials = WriteOnlyJSONField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
-        help_text="Write-only. A JSON object of the keys to set, e.g. "
-        '{"client_id": "...", "client_secret": "...", "refresh_token": "..."}; a key set to null is removed. '
-        "Blank keeps the stored credentials.",
+def merge_keys(stored, update: dict) -> dict:
+    """The stored credentials with the keys of ``update`` set; a key set to None is removed."""
+    creds = dict(stored or {})
+    for key, value in update.items():
+        if value is None:
+            creds.pop(key, None)
+        else:
+            creds[key] = value
+    return creds
+
+
+class MarketplaceAccountForm(WriteOnlySecretsForm):
+    secret_input_prefix = "new_"
+    secret_fields = (
+        Secret(
+            "credentials",
+            merge=merge_keys,
+            field=WriteOnlyJSONField(
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+                help_text="Write-only. A JSON object of the keys to set, e.g. "
+                '{"client_id": "...", "client_secret": "...", "refresh_token": "..."}; a key set to null is '
+                "removed. Blank keeps the stored credentials.",
+            ),
+        ),
     )
 
     class Meta:
@@ -63,18 +81,6 @@ class MarketplaceAccountForm(forms.ModelForm):
         if not isinstance(value, dict):
             raise forms.ValidationError("Give a JSON object.")
         return value
-
-    def save(self, commit=True):
-        update = self.cleaned_data.get("new_credentials")
-        if update:
-            creds = dict(self.instance.credentials or {})
-            for key, value in update.items():
-                if value is None:
-                    creds.pop(key, None)
-                else:
-                    creds[key] = value
-            self.instance.credentials = creds
-        return super().save(commit)
 
 
 @admin.register(MarketplaceAccount)
@@ -116,7 +122,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         hint = CREDENTIAL_HINTS.get(obj.channel, "")
         if not creds:
             return f"none stored (expected: {hint})" if hint else "none stored"
-        return format_html_join(", ", "{}: {}", ((k, mask(v)) for k, v in sorted(creds.items())))
+        return mask_all(sorted(creds.items()))
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):

@@ -8,16 +8,19 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 
+from integration_server.admin_secrets import (
+    HTTPS_URL_OVERRIDES,
+    Secret,
+    WriteOnlySecretsForm,
+    https_url_fields,
+)
 from logistics.eccang.orders import NO_RULES
 from logistics.models import EccangAccount, EccangAfterSalesRule, EccangOrderStatus, EccangStatusMapping
-from logistics.shopify.admin import https_url_fields
 
 
-class EccangAccountForm(forms.ModelForm):
-    app_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Blank = keep the stored one. Only signs requests; never sent.",
+class EccangAccountForm(WriteOnlySecretsForm):
+    secret_fields = (
+        Secret("app_secret", help_text="Blank = keep the stored one. Only signs requests; never sent."),
     )
 
     class Meta:
@@ -43,11 +46,6 @@ class EccangAccountForm(forms.ModelForm):
             "watermark",
         )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._stored = self.instance.app_secret if self.instance.pk else ""
-        self.initial["app_secret"] = ""
-
     def clean_field_names(self):
         value = self.cleaned_data.get("field_names") or {}
         if not isinstance(value, dict) or not all(
@@ -56,13 +54,6 @@ class EccangAccountForm(forms.ModelForm):
         ):
             raise forms.ValidationError('An object of meaning -> list of names, e.g. {"status": ["status"]}.')
         return value
-
-    def save(self, commit=True):
-        account = super().save(commit=False)
-        account.app_secret = self.cleaned_data.get("app_secret") or self._stored
-        if commit:
-            account.save()
-        return account
 
 
 class RuleInline(admin.TabularInline):
@@ -80,7 +71,7 @@ class StatusMappingInline(admin.TabularInline):
 @admin.register(EccangAccount)
 class EccangAccountAdmin(admin.ModelAdmin):
     form = EccangAccountForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = (
         "name",
         "enabled",

@@ -4,32 +4,30 @@ shipments (also shown on each marketplace order), carrier mappings; actions "sen
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import outbound, tracking
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND
-from marketplaces.admin import mask, register_order_action, register_order_inline
+from marketplaces.admin import register_order_action, register_order_inline
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret")
 
 
-class ShipStationAccountForm(forms.ModelForm):
-    new_api_key = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="API key"
-    )
-    new_api_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="API secret"
-    )
-    new_webhook_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        label="Webhook URL secret",
-        help_text="A long random string; our webhook URL is /webhook/shipstation/<secret>.",
+class ShipStationAccountForm(WriteOnlySecretsForm):
+    secret_input_prefix = "new_"
+    secret_fields = (
+        Secret("api_key", label="API key"),
+        Secret("api_secret", label="API secret"),
+        Secret(
+            "webhook_secret",
+            label="Webhook URL secret",
+            help_text="A long random string; our webhook URL is /webhook/shipstation/<secret>.",
+        ),
     )
 
     class Meta:
@@ -41,13 +39,6 @@ class ShipStationAccountForm(forms.ModelForm):
             "allowed_resource_hosts",
             "requests_per_minute",
         )
-
-    def save(self, commit=True):
-        for name in SECRET_FIELDS:
-            value = self.cleaned_data.get(f"new_{name}")
-            if value:
-                setattr(self.instance, name, value)
-        return super().save(commit)
 
 
 @admin.register(ShipStationAccount)
@@ -72,7 +63,7 @@ class ShipStationAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="stored secrets (masked)")
     def stored_secrets(self, obj):
-        return format_html_join(", ", "{}: {}", ((n, mask(getattr(obj, n))) for n in SECRET_FIELDS))
+        return mask_all((n, getattr(obj, n)) for n in SECRET_FIELDS)
 
 
 def _job_links(jobs) -> str:

@@ -2,35 +2,27 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
-from django.db import models
-from django.utils import timezone
 
+from integration_server.admin_secrets import (
+    HTTPS_URL_OVERRIDES,
+    Secret,
+    WriteOnlySecretsForm,
+    https_url_fields,
+)
 from integration_server.crypto import lookup_hash
 from logistics.models import ShopifyOrder, ShopifyShop
 
-
-def https_url_fields(field, **kwargs):
-    """Form fields of a model field, with URLs read as https:// when no scheme is typed."""
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return field.formfield(**kwargs)
+KEEP = "Blank = keep the stored one."
 
 
-class ShopifyShopForm(forms.ModelForm):
+class ShopifyShopForm(WriteOnlySecretsForm):
     """Secrets are write-only: blank keeps the stored value; a new webhook secret keeps the old one
     accepted for the grace period (Shopify may sign with it for up to an hour after a rotation)."""
 
-    admin_api_token = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Blank = keep the stored one.",
-    )
-    webhook_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Blank = keep the stored one.",
+    secret_fields = (
+        Secret("admin_api_token", help_text=KEEP),
+        Secret("webhook_secret", help_text=KEEP, keep_previous=True),
     )
 
     class Meta:
@@ -51,38 +43,14 @@ class ShopifyShopForm(forms.ModelForm):
             "review_url",
         )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._stored = {
-            "admin_api_token": self.instance.admin_api_token if self.instance.pk else "",
-            "webhook_secret": self.instance.webhook_secret if self.instance.pk else "",
-        }
-        for name in ("admin_api_token", "webhook_secret"):
-            self.initial[name] = ""
-
     def clean_shop_domain(self):
         return self.cleaned_data["shop_domain"].strip().lower()
-
-    def save(self, commit=True):
-        shop = super().save(commit=False)
-        shop.admin_api_token = self.cleaned_data.get("admin_api_token") or self._stored["admin_api_token"]
-        new_secret = self.cleaned_data.get("webhook_secret")
-        if new_secret and new_secret != self._stored["webhook_secret"]:
-            if self._stored["webhook_secret"]:
-                shop.previous_webhook_secret = self._stored["webhook_secret"]
-                shop.webhook_secret_changed_at = timezone.now()
-            shop.webhook_secret = new_secret
-        else:
-            shop.webhook_secret = self._stored["webhook_secret"]
-        if commit:
-            shop.save()
-        return shop
 
 
 @admin.register(ShopifyShop)
 class ShopifyShopAdmin(admin.ModelAdmin):
     form = ShopifyShopForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = (
         "name",
         "shop_domain",

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.db import models
-from django.utils import timezone
 
+from integration_server.admin_secrets import (
+    HTTPS_URL_OVERRIDES,
+    Secret,
+    WriteOnlySecretsForm,
+    https_url_fields,
+)
 from integration_server.crypto import lookup_hash
 from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
 from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
-from logistics.shopify.admin import https_url_fields
 
 
-class TrackingAccountForm(forms.ModelForm):
-    api_key = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Blank = keep the stored one.",
-    )
+class TrackingAccountForm(WriteOnlySecretsForm):
+    """The API key is write-only; a new key keeps the old one accepted for the grace period."""
+
+    secret_fields = (Secret("api_key", help_text="Blank = keep the stored one.", keep_previous=True),)
 
     class Meta:
         model = TrackingAccount
@@ -32,30 +32,11 @@ class TrackingAccountForm(forms.ModelForm):
             "status_overrides",
         )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._stored = self.instance.api_key if self.instance.pk else ""
-        self.initial["api_key"] = ""
-
-    def save(self, commit=True):
-        account = super().save(commit=False)
-        new_key = self.cleaned_data.get("api_key")
-        if new_key and new_key != self._stored:
-            if self._stored:
-                account.previous_api_key = self._stored
-                account.api_key_changed_at = timezone.now()
-            account.api_key = new_key
-        else:
-            account.api_key = self._stored
-        if commit:
-            account.save()
-        return account
-
 
 @admin.register(TrackingAccount)
 class TrackingAccountAdmin(admin.ModelAdmin):
     form = TrackingAccountForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ("provider", "enabled", "webhook_enabled", "poll_after_hours", "key_set")
 
     @admin.display(description="API key")
@@ -93,7 +74,7 @@ class TrackedShipmentAdmin(admin.ModelAdmin):
     inlines = [TrackingUpdateLogInline]
     exclude = ("recipient_email", "email_hash", "customer_name")
     readonly_fields = ("customer_email",)
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_OVERRIDES
     actions = ["poll_now"]
     show_full_result_count = False
 
