@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +15,9 @@ from django.utils import timezone
 from integration_server.models import RateLimitBucket
 
 
-def reserve(key: str, per_minute: float, burst: int = 1) -> float:
-    """Book one call on ``key``; returns the seconds to wait before making it."""
+def reserve(key: str, per_minute: float, burst: int = 1, max_wait: float | None = None) -> float:
+    """Book one call on ``key``; returns the seconds to wait before making it. When that wait would be
+    longer than ``max_wait``, nothing is booked (the caller will not make the call) and the wait is returned."""
     interval = timedelta(seconds=60.0 / per_minute)
     tolerance = interval * max(burst - 1, 0)
     with transaction.atomic():
@@ -25,6 +28,8 @@ def reserve(key: str, per_minute: float, burst: int = 1) -> float:
         tat = max(bucket.next_free_at, now)
         allowed_at = tat - tolerance
         wait = max((allowed_at - now).total_seconds(), 0.0)
+        if max_wait is not None and wait > max_wait:
+            return wait
         bucket.next_free_at = tat + interval
         bucket.save(update_fields=["next_free_at"])
     return wait
@@ -42,10 +47,36 @@ def push_back(key: str, seconds: float) -> None:
             bucket.save(update_fields=["next_free_at"])
 
 
-def wait_for_slot(key: str | None, per_minute: float | None, burst: int = 1, max_wait: float = 60.0) -> float:
+_max_sleep: contextvars.ContextVar[float | None] = contextvars.ContextVar("pacing_max_sleep", default=None)
+
+
+@contextmanager
+def patient(max_sleep: float = 3600.0):
+    """Inside this block a paced call sleeps up to ``max_sleep`` for its slot (a backfill run by hand)
+    instead of giving up after HTTP_MAX_PACING_SLEEP_SECONDS."""
+    token = _max_sleep.set(max_sleep)
+    try:
+        yield
+    finally:
+        _max_sleep.reset(token)
+
+
+def wait_for_slot(key: str | None, per_minute: float | None, burst: int = 1) -> float:
+    """Sleep until this key's next slot. A slot further away than the allowed sleep is not taken: the call
+    raises ``ThrottledError`` so that a job is rescheduled (no retry spent) instead of holding a worker, and
+    never calls the vendor before its budget allows."""
     if not key or not per_minute or not settings.HTTP_PACING_ENABLED:
         return 0.0
-    wait = reserve(key, per_minute, burst)
+    from integration_server.http.errors import ThrottledError
+
+    max_sleep = _max_sleep.get() or settings.HTTP_MAX_PACING_SLEEP_SECONDS
+    wait = reserve(key, per_minute, burst, max_wait=max_sleep)
+    if wait > max_sleep:
+        raise ThrottledError(
+            f"rate budget of {key.split(':', 1)[0]} used up: next call allowed in {wait:.0f} s",
+            wait_seconds=wait,
+            vendor=key.split(":", 1)[0],
+        )
     if wait > 0:
-        time.sleep(min(wait, max_wait))
+        time.sleep(wait)
     return wait

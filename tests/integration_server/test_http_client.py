@@ -94,3 +94,29 @@ def test_pacing_spaces_calls_on_one_key():
 def test_throttle_pushes_back_the_shared_bucket():
     pacing.push_back("vendor:acct-3", 30)
     assert 29 < pacing.reserve("vendor:acct-3", per_minute=600) <= 30
+
+
+@pytest.mark.django_db
+def test_a_slot_beyond_the_allowed_sleep_is_not_taken_and_raises_throttled(settings):
+    settings.HTTP_PACING_ENABLED = True
+    settings.HTTP_MAX_PACING_SLEEP_SECONDS = 5
+    key = "vendor:slow-op"
+    assert pacing.wait_for_slot(key, per_minute=1) == 0  # the one call of this minute
+    with pytest.raises(ThrottledError) as info:
+        pacing.wait_for_slot(key, per_minute=1)
+    assert 55 < info.value.wait_seconds <= 60
+    # nothing was booked by the refused call: the next slot is still one interval away, not two
+    assert 55 < pacing.reserve(key, per_minute=1, max_wait=0) <= 60
+
+
+@pytest.mark.django_db
+def test_patient_block_sleeps_for_the_slot_instead(settings, monkeypatch):
+    settings.HTTP_PACING_ENABLED = True
+    settings.HTTP_MAX_PACING_SLEEP_SECONDS = 5
+    slept = []
+    monkeypatch.setattr(pacing.time, "sleep", slept.append)
+    key = "vendor:backfill"
+    pacing.wait_for_slot(key, per_minute=1)
+    with pacing.patient():
+        pacing.wait_for_slot(key, per_minute=1)
+    assert len(slept) == 1 and 55 < slept[0] <= 60

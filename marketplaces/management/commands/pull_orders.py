@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from integration_server.http import pacing
 from marketplaces.models import MarketplaceAccount
 from marketplaces.services.pull import pull_orders
 
@@ -57,7 +58,8 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
             try:
-                summary = pull_orders(acc, since=start, dry_run=dry_run, progress=progress)
+                with pacing.patient():  # by hand, a backfill waits for the vendor's budget page by page
+                    summary = pull_orders(acc, since=start, dry_run=dry_run, progress=progress)
             except Exception as exc:  # noqa: BLE001 - one account's failure does not stop the others
                 totals["failed"] += 1
                 self.stderr.write(f"\n  failed: {type(exc).__name__}: {exc}")
