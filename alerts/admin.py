@@ -21,6 +21,7 @@ from alerts.models import (
 )
 from alerts.services.evaluate import evaluate_alerts
 from alerts.services.recipients import mask_address
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 
 
@@ -63,15 +64,9 @@ class AlertRuleAdmin(admin.ModelAdmin):
         return False
 
 
-class AlertEventInline(admin.TabularInline):
+class AlertEventInline(ReadOnlyTabularInline):
     model = AlertEvent
-    extra = 0
-    can_delete = False
     fields = ("created_at", "kind", "severity", "title", "figures")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -138,26 +133,14 @@ class AlertAdmin(admin.ModelAdmin):
         )
 
 
-class AlertMessageInline(admin.TabularInline):
+class AlertMessageInline(ReadOnlyTabularInline):
     model = AlertMessage
-    extra = 0
-    can_delete = False
     fields = ("channel", "to_masked", "state", "attempts", "sent_at", "error")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class NoticeEventInline(admin.TabularInline):
+class NoticeEventInline(ReadOnlyTabularInline):
     model = AlertEvent
-    extra = 0
-    can_delete = False
     fields = ("alert", "kind", "severity", "title")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AlertNotice)

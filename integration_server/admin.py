@@ -4,20 +4,15 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
 
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
 from integration_server.outbox import runner
 
 
-class JobAttemptInline(admin.TabularInline):
+class JobAttemptInline(ReadOnlyTabularInline):
     model = JobAttempt
-    extra = 0
-    can_delete = False
     fields = ("number", "started_at", "duration_ms", "outcome", "error")
-    readonly_fields = fields
     ordering = ("-number",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboundJob)

@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin
 
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import (
     Secret,
     WriteOnlySecretsForm,
@@ -129,15 +130,9 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         return None if obj.last_pull_at is None else not obj.last_pull_error
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
-    extra = 0
-    can_delete = False
     fields = ("line_id", "sku", "title", "quantity", "unit_price")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.crypto import lookup_hash
 from notifications.models import Notification, NotificationEvent, NotificationKind
 from notifications.services.preview import sample_context
@@ -18,15 +19,9 @@ from notifications.services.records import resend
 from notifications.services.sending import render_email
 
 
-class NotificationEventInline(admin.TabularInline):
+class NotificationEventInline(ReadOnlyTabularInline):
     model = NotificationEvent
-    extra = 0
-    can_delete = False
     fields = ("event_type", "occurred_at", "reject_reason", "mta_response", "esp_name", "event_id")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

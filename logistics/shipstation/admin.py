@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
@@ -118,10 +119,8 @@ class ShipStationOrderInline(admin.StackedInline):
         return _job_links(sorted(found, key=lambda j: j.pk))
 
 
-class ShipmentInline(admin.TabularInline):
+class ShipmentInline(ReadOnlyTabularInline):
     model = ShipStationShipment
-    extra = 0
-    can_delete = False
     fields = (
         "source",
         "external_id",
@@ -132,11 +131,7 @@ class ShipmentInline(admin.TabularInline):
         "problem",
         "received_via",
     )
-    readonly_fields = fields
     verbose_name = "shipment"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def send_to_shipstation_again(modeladmin, request, queryset):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import (
     HTTPS_URL_OVERRIDES,
     Secret,
@@ -44,15 +45,9 @@ class TrackingAccountAdmin(admin.ModelAdmin):
         return "set" if obj.api_key else "missing"
 
 
-class TrackingUpdateLogInline(admin.TabularInline):
+class TrackingUpdateLogInline(ReadOnlyTabularInline):
     model = TrackingUpdateLog
-    extra = 0
-    can_delete = False
     fields = ("event_at", "status", "provider_status", "provider_sub_status", "description", "via", "stale")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrackedShipment)
