@@ -4,17 +4,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from integration_server.models import OutboundJob
 from integration_server.outbox.runner import recover_expired_leases, run_due_jobs
+from tests.concurrency import run_concurrently
 
 from . import job_kinds  # noqa: F401 - registers the kinds
 
@@ -37,25 +37,7 @@ def test_1000_jobs_two_workers_each_runs_exactly_once(runs_table):
     OutboundJob.objects.bulk_create(
         [OutboundJob(kind="test.record_run", payload={"n": n}, next_attempt_at=past) for n in range(1000)]
     )
-    barrier = threading.Barrier(2)
-    ran = [0, 0]
-    errors = []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            ran[index] = run_due_jobs("test.record_run")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors
+    ran = run_concurrently(*[lambda: run_due_jobs("test.record_run")] * 2)
     assert sum(ran) == 1000
     assert min(ran) > 0, "both workers took part"
     with connection.cursor() as cursor:

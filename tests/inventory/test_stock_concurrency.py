@@ -1,38 +1,27 @@
 """Two workers ingesting 200 orders for one SKU at the same time on PostgreSQL: the shadow stock is exact
 (no lost update), no deadlock, and each order line is counted once even when both workers see it."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from inventory.models import ShadowDecrement, StockLevel
 from marketplaces.models import Order, OrderLine
 from marketplaces.services.order_events import new_orders_arrived
+from tests.concurrency import run_concurrently
 
 from .conftest import set_level
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _ingest(account, numbers, barrier, errors):
-    try:
-        barrier.wait()
-        for n in numbers:
-            with transaction.atomic():
-                order, _ = Order.objects.get_or_create(account=account, marketplace_order_id=f"C-{n}")
-                OrderLine.objects.get_or_create(
-                    order=order, line_id="1", defaults={"sku": "HOT", "quantity": 2}
-                )
-                # a second SKU in the other order of the two workers: exercises the fixed lock order
-                OrderLine.objects.get_or_create(
-                    order=order, line_id="2", defaults={"sku": "COLD", "quantity": 1}
-                )
-                new_orders_arrived(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
-    except Exception as exc:  # noqa: BLE001 - reported by the test
-        errors.append(exc)
-    finally:
-        connection.close()
+def _ingest(account, numbers):
+    for n in numbers:
+        with transaction.atomic():
+            order, _ = Order.objects.get_or_create(account=account, marketplace_order_id=f"C-{n}")
+            OrderLine.objects.get_or_create(order=order, line_id="1", defaults={"sku": "HOT", "quantity": 2})
+            # a second SKU in the other order of the two workers: exercises the fixed lock order
+            OrderLine.objects.get_or_create(order=order, line_id="2", defaults={"sku": "COLD", "quantity": 1})
+            new_orders_arrived(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
 
 
 def test_two_workers_200_orders_leave_the_shadow_stock_exact(accounts):
@@ -44,17 +33,8 @@ def test_two_workers_200_orders_leave_the_shadow_stock_exact(accounts):
     set_level("COLD", 1000)
     reallocate_and_enqueue({"HOT": 420, "COLD": 1000})
     run_pushes()  # published: the later orders cross the low-stock threshold and rebalance concurrently
-    barrier, errors = threading.Barrier(2), []
     amazon = accounts["amazon"]
-    workers = [
-        threading.Thread(target=_ingest, args=(amazon, range(0, 100), barrier, errors)),
-        threading.Thread(target=_ingest, args=(amazon, range(100, 200), barrier, errors)),
-    ]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(120)
-    assert errors == []
+    run_concurrently(lambda: _ingest(amazon, range(0, 100)), lambda: _ingest(amazon, range(100, 200)))
     assert StockLevel.objects.get(sku="HOT").shadow_available == 420 - 200 * 2
     assert StockLevel.objects.get(sku="COLD").shadow_available == 1000 - 200
     assert ShadowDecrement.objects.filter(sku="HOT").count() == 200
@@ -72,23 +52,11 @@ def test_the_same_orders_announced_by_two_workers_count_once(accounts):
             order = Order.objects.create(account=accounts["amazon"], marketplace_order_id=f"D-{n}")
             OrderLine.objects.create(order=order, line_id="1", sku="HOT", quantity=3)
             orders.append(order.pk)
-    barrier, errors = threading.Barrier(2), []
 
     def announce():
-        try:
-            barrier.wait()
-            for pk in orders:
-                with transaction.atomic():
-                    new_orders_arrived(list(Order.objects.filter(pk=pk).prefetch_related("lines")))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
+        for pk in orders:
+            with transaction.atomic():
+                new_orders_arrived(list(Order.objects.filter(pk=pk).prefetch_related("lines")))
 
-    workers = [threading.Thread(target=announce) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(120)
-    assert errors == []
+    run_concurrently(announce, announce)
     assert StockLevel.objects.get(sku="HOT").shadow_available == 1000 - 50 * 3

@@ -4,14 +4,12 @@ table (no official fixture exists)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from integration_server.models import OutboundJob
 from logistics.eccang.services import process_orders
 from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
+from tests.concurrency import run_concurrently
 from tests.logistics.eccang_support import *  # noqa: F403
 from tests.logistics.eccang_support import order_item
 
@@ -19,25 +17,11 @@ from tests.logistics.eccang_support import order_item
 @pytest.mark.django_db(transaction=True)
 def test_parallel_processing_of_the_same_page_tracks_each_parcel_once(eccang_account, after_sales_rule):
     items = [order_item(f"AS{n}", "S", shipping_method="AS-PARTS") for n in range(30)]
-    barrier = threading.Barrier(4)
-    results, errors = [], []
 
     def worker(via):
-        try:
-            account = EccangAccount.objects.get(pk=eccang_account.pk)
-            barrier.wait()
-            results.append(process_orders(account, items, via=via))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        return lambda: process_orders(EccangAccount.objects.get(pk=eccang_account.pk), items, via=via)
 
-    threads = [threading.Thread(target=worker, args=(via,)) for via in ("poll", "push", "poll", "push")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
+    results = run_concurrently(*(worker(via) for via in ("poll", "push", "poll", "push")), timeout=30)
     assert sorted(r.new for r in results) == [0, 0, 0, 30]
     assert EccangOrderStatus.objects.count() == 30
     assert TrackedShipment.objects.count() == 30
