@@ -596,5 +596,7 @@ def demo_simulator() -> AmazonSimulator:
     """For ``manage.py run_simulators``: an Amazon host with a few unshipped orders to pull."""
     sim = AmazonSimulator()
     for n in range(10):
-        sim.add_order(items=[{"sku": f"DEMO-{n % 3}", "quantity": 1 + n % 2, "price": "24.90"}])
+        sim.add_order(
+            items=[{"sku": f"SKU-{n % 3:06d}", "quantity": 1 + n % 2, "price": "24.90"}]
+        )  # Zoho demo SKUs
     return sim
