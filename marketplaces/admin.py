@@ -105,6 +105,9 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "last_pull_error",
+        "pull_checkpoint_since",
+        "pull_checkpoint_until",
+        "pull_checkpoint_at",
         "created_at",
     )
     fieldsets = (
@@ -115,6 +118,10 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         ),
         ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
         ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
+        (
+            "Interrupted pull (resumes at the next run)",
+            {"fields": ("pull_checkpoint_since", "pull_checkpoint_until", "pull_checkpoint_at")},
+        ),
     )
 
     @admin.display(description="credentials (masked)")

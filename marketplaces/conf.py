@@ -6,6 +6,9 @@ from integration_server.settings import env
 ORDERS_PULL_OVERLAP_MINUTES = env.int("ORDERS_PULL_OVERLAP_MINUTES", default=10)
 # The first pull of a new account reaches back this far.
 ORDERS_FIRST_PULL_DAYS = env.int("ORDERS_FIRST_PULL_DAYS", default=3)
+# An interrupted pull resumes from its checkpoint (the vendor's next-page token) while the checkpoint is
+# younger than this; an older one starts the window again (Amazon's page tokens stay valid 24 h).
+ORDERS_RESUME_MAX_AGE_HOURS = env.float("ORDERS_RESUME_MAX_AGE_HOURS", default=23.0)
 # Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
 AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
 # Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as

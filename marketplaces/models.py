@@ -42,6 +42,14 @@ class MarketplaceAccount(models.Model):
         null=True, blank=True, help_text="A pull is running until then (one pull per account at a time)."
     )
     last_pull_error = models.TextField(blank=True)
+    # An interrupted pull (throttled, failed) resumes here: the window it was reading and the vendor's token
+    # of the next page, stored with each page's orders. Cleared when a pull completes.
+    pull_checkpoint_since = models.DateTimeField(null=True, blank=True)
+    pull_checkpoint_until = models.DateTimeField(null=True, blank=True)
+    pull_checkpoint_token = models.TextField(blank=True, help_text="The vendor's token of the next page.")
+    pull_checkpoint_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the checkpoint was stored (page tokens expire)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

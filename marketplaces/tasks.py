@@ -6,7 +6,7 @@ import logging
 
 from integration_server.schedules import records_schedule_run
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.pull import accounts_due, claim_pull, pull_orders, release_pull
+from marketplaces.services.pull import PullPaused, accounts_due, claim_pull, pull_orders, release_pull
 
 log = logging.getLogger(__name__)
 
@@ -30,5 +30,7 @@ def pull_account(account_id: int) -> str:
         return "a pull of this account is already running"
     try:
         return pull_orders(account).line()
+    except PullPaused as paused:  # the vendor's budget ran out midway: the next run resumes, not a failure
+        return f"{account.name}: {paused}"
     finally:
         release_pull(account)

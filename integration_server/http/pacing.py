@@ -61,6 +61,12 @@ def patient(max_sleep: float = 3600.0):
         _max_sleep.reset(token)
 
 
+def allowed_sleep() -> float:
+    """How long a caller may sleep for the vendor's budget here: long inside ``patient()``, else
+    HTTP_MAX_PACING_SLEEP_SECONDS (a vendor's 429 asking for longer should end the call, not hold a worker)."""
+    return _max_sleep.get() or settings.HTTP_MAX_PACING_SLEEP_SECONDS
+
+
 def wait_for_slot(key: str | None, per_minute: float | None, burst: int = 1) -> float:
     """Sleep until this key's next slot. A slot further away than the allowed sleep is not taken: the call
     raises ``ThrottledError`` so that a job is rescheduled (no retry spent) instead of holding a worker, and
@@ -69,7 +75,7 @@ def wait_for_slot(key: str | None, per_minute: float | None, burst: int = 1) -> 
         return 0.0
     from integration_server.http.errors import ThrottledError
 
-    max_sleep = _max_sleep.get() or settings.HTTP_MAX_PACING_SLEEP_SECONDS
+    max_sleep = allowed_sleep()
     wait = reserve(key, per_minute, burst, max_wait=max_sleep)
     if wait > max_sleep:
         raise ThrottledError(

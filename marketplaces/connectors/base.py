@@ -87,11 +87,20 @@ class MarketplaceConnector(ABC):
     # names the account too (each Mirakl operator numbers its own orders).
     order_ids_globally_unique = True
 
+    # The connector can continue a window from a page's ``next_token`` (``iter_orders(resume_token=...)``):
+    # an interrupted pull then resumes where it stopped; else the next pull reads the window again.
+    supports_resume = False
+
     @abstractmethod
     def iter_orders(
-        self, updated_since: datetime, updated_before: datetime | None = None
+        self,
+        updated_since: datetime,
+        updated_before: datetime | None = None,
+        resume_token: str | None = None,
     ) -> Iterator[OrderPage]:
-        """Orders updated in [since, before), page by page, with the vendor's paging."""
+        """Orders updated in [since, before), page by page, with the vendor's paging. With ``resume_token``
+        (an earlier page's ``next_token`` for the same window; only where ``supports_resume``) the pages
+        start at the page that token names."""
 
     def acknowledge_orders(self, orders: list[PulledOrder]) -> None:  # noqa: B027 - optional
         """Accept / acknowledge orders where the marketplace requires it."""

@@ -176,6 +176,11 @@ class AmazonSimulator(Simulator):
             record["fulfillment"]["fulfillmentStatus"] = status
             record["lastUpdatedTime"] = _iso(updated or (_now() - timedelta(minutes=5)))
 
+    def reset_limits(self, limits: dict | None = None) -> None:
+        """Every operation's budget full again (time has passed), optionally with other limits."""
+        self.limits = {**self.limits, **(limits or {})}
+        self._limiters = {op: FixedWindowLimiter(n, window) for op, (_, n, window) in self.limits.items()}
+
     # --- plumbing -----------------------------------------------------------------------------------------
     def _limited(self, operation: str, request: SimRequest):
         rate = self.limits[operation][0]

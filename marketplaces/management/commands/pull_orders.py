@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from integration_server.http import pacing
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.pull import pull_orders
+from marketplaces.services.pull import PullPaused, pull_orders
 
 
 def parse_since(text: str):
@@ -34,7 +34,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--account", action="append", default=[], help="Account name or id (repeatable).")
         parser.add_argument(
-            "--since", help="ISO date/time to pull from (a backfill); default: the watermark."
+            "--since",
+            help="ISO date/time to pull from (a backfill; ignores an interrupted pull's checkpoint); default: the "
+            "watermark, or the checkpoint of an interrupted pull.",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Page through the marketplace, store nothing."
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"unknown account(s): {', '.join(sorted(missing))}")
         start = parse_since(since) if since else None
-        totals = {"accounts": 0, "failed": 0, "created": 0, "seen": 0}
+        totals = {"accounts": 0, "failed": 0, "paused": 0, "created": 0, "seen": 0}
         for acc in accounts:
             self.stdout.write(f"{acc} from {start or 'the watermark'}{' (dry run)' if dry_run else ''}")
 
@@ -60,6 +62,10 @@ class Command(BaseCommand):
             try:
                 with pacing.patient():  # by hand, a backfill waits for the vendor's budget page by page
                     summary = pull_orders(acc, since=start, dry_run=dry_run, progress=progress)
+            except PullPaused as paused:
+                totals["paused"] += 1
+                self.stdout.write(f"\n  {paused}")
+                continue
             except Exception as exc:  # noqa: BLE001 - one account's failure does not stop the others
                 totals["failed"] += 1
                 self.stderr.write(f"\n  failed: {type(exc).__name__}: {exc}")
@@ -71,6 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Pulled {totals['accounts']} account(s): {totals['seen']} order(s) seen, {totals['created']} new"
+                f"{', ' + str(totals['paused']) + ' paused' if totals['paused'] else ''}"
                 f"{', ' + str(totals['failed']) + ' failed' if totals['failed'] else ''}."
             )
         )
