@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 
 from integration_server.models import OutboundJob, ScheduleRun, WorkerHeartbeat
+from integration_server.schedules import registered_schedules
 
 
 def collect_health() -> dict:
@@ -38,16 +39,35 @@ def collect_health() -> dict:
     if oldest_age is not None and oldest_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
         report["problems"].append("due jobs are waiting too long")
     report["failed_jobs"] = OutboundJob.objects.filter(state=OutboundJob.State.FAILED).count()
-    report["schedules"] = {
-        run.name: {
+    intervals = {spec.name: spec.minutes for spec in registered_schedules() if spec.minutes}
+    report["schedules"] = {}
+    for run in ScheduleRun.objects.order_by("name"):
+        stale = _is_stale(run, intervals.get(run.name), now)
+        report["schedules"][run.name] = {
             "last_success_at": run.last_success_at.isoformat() if run.last_success_at else None,
             "last_error": run.last_error[:200] or None,
+            "stale": stale,
         }
-        for run in ScheduleRun.objects.order_by("name")
-    }
+        if stale:
+            report["problems"].append(
+                f"schedule {run.name} has not succeeded for over {_limit(intervals[run.name])}"
+            )
     if report["problems"]:
         report["status"] = "fail"
     return report
+
+
+def _limit(minutes: int) -> str:
+    return f"{max(3 * minutes, 15)} min"
+
+
+def _is_stale(run: ScheduleRun, minutes: int | None, now) -> bool:
+    """A frequent schedule whose last success (or first start) is older than three intervals (15 min at
+    least): the scheduler stopped, or the task keeps failing. Daily (cron) schedules are not judged."""
+    if not minutes:
+        return False
+    since = run.last_success_at or run.last_started_at
+    return since is not None and (now - since).total_seconds() > max(3 * minutes, 15) * 60
 
 
 def healthz(request):

@@ -232,3 +232,23 @@ def test_gunicorn_access_log_redacts_webhook_secrets():
 
     atoms = logger.atoms(resp, req, environ, datetime.timedelta(milliseconds=3))
     assert "s3cr3t" not in atoms["U"] and "s3cr3t" not in atoms["r"]
+
+
+@pytest.mark.django_db
+def test_health_flags_a_frequent_schedule_that_stopped_succeeding(client):
+    from integration_server.models import ScheduleRun
+    from integration_server.outbox.tasks import sweep
+
+    sweep()  # a live worker
+    now = timezone.now()
+    ScheduleRun.objects.update_or_create(
+        name="outbox-sweep", defaults={"last_success_at": now - timedelta(minutes=20), "last_error": "boom"}
+    )
+    ScheduleRun.objects.create(
+        name="purge-raw-payloads", last_success_at=now - timedelta(days=1)
+    )  # daily: fine
+    body = client.get("/healthz").json()
+    assert body["status"] == "fail"
+    assert body["schedules"]["outbox-sweep"]["stale"] is True
+    assert body["schedules"]["purge-raw-payloads"]["stale"] is False
+    assert any("outbox-sweep" in p for p in body["problems"])
