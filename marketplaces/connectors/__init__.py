@@ -1,6 +1,7 @@
 """One connector per marketplace behind one interface; looked up by channel."""
 
 from marketplaces.connectors.base import (
+    ConnectionCheck,
     MarketplaceConnector,
     OrderPage,
     PulledOrder,
@@ -14,6 +15,7 @@ from marketplaces.connectors.base import (
 )
 
 __all__ = [
+    "ConnectionCheck",
     "MarketplaceConnector",
     "OrderPage",
     "PulledOrder",

@@ -73,6 +73,15 @@ class QuantityResult:
     pending: str = ""
 
 
+@dataclass
+class ConnectionCheck:
+    """One harmless read made by ``check_connection``, and what the live API answered."""
+
+    name: str  # what was tried, e.g. "GeteBayOfficialTime", "orders of the last hour"
+    ok: bool
+    detail: str = ""  # the answer in words (never a secret)
+
+
 class MarketplaceConnector(ABC):
     channel: str = ""
     requires_acceptance = False  # Mirakl: orders must be accepted before shipping
@@ -117,6 +126,11 @@ class MarketplaceConnector(ABC):
         """The final result per SKU of a submission ``update_quantities`` reported as pending; None while the
         marketplace is still processing it."""
         raise NotImplementedError(f"{self.channel} connector reports no pending quantity submissions")
+
+    def check_connection(self) -> list[ConnectionCheck]:
+        """Harmless reads (time, a one-hour order query, the quota...) that show what the live API accepts
+        with this account's credentials; used by ``manage.py check_connection`` and the admin button."""
+        raise NotImplementedError(f"{self.channel} connector has no connection check yet")
 
     def list_open_orders(self) -> Iterator[PulledOrder]:
         """Orders the marketplace still expects us to ship (the alerts compare them with ShipStation)."""
