@@ -63,9 +63,17 @@ class Order(models.Model):
     class State(models.TextChoices):
         NEW = "new", "New"
         SENT = "sent", "In ShipStation"
+        PARTIALLY_SHIPPED = "partial", "Partially shipped"
         SHIPPED = "shipped", "Shipped"
         CANCELLED = "cancelled", "Cancelled"
         FLAGGED = "flagged", "Needs attention"
+
+    class ProblemKind(models.TextChoices):
+        """What kind of problem ``problem`` describes: ops filter on it."""
+
+        ORDER_DATA = "order_data", "Marketplace order unusable (no lines / SKU)"
+        SHIPSTATION_REFUSED = "shipstation_refused", "ShipStation refused the order data"
+        EDITED_AFTER_SHIPMENT = "edited_after_shipment", "Changed on the marketplace after shipment"
 
     account = models.ForeignKey(MarketplaceAccount, on_delete=models.PROTECT, related_name="orders")
     marketplace_order_id = models.CharField(max_length=100)
@@ -75,10 +83,19 @@ class Order(models.Model):
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     problem = models.TextField(blank=True, help_text="Why the order is flagged.")
+    problem_kind = models.CharField(max_length=24, choices=ProblemKind.choices, blank=True, db_index=True)
     purchased_at = models.DateTimeField(null=True, blank=True)
     marketplace_updated_at = models.DateTimeField(null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     order_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    shipping_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True, help_text="Latest ship date the marketplace gives.")
+    shipping_service = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Shipping service level the buyer chose (STANDARD, EXPEDITED ...).",
+    )
     buyer = EncryptedJSONField(default=dict, blank=True, help_text="Name, email, phone, ship-to: encrypted.")
     raw_payload = models.ForeignKey(
         "integration_server.RawPayload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

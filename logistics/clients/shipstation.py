@@ -48,6 +48,21 @@ class ShipStationClient(ApiClient):
             raise ValueError(f"at most {MAX_ORDERS_PER_CALL} orders per createorders call")
         return self.post_json("/orders/createorders", orders).json()
 
+    def get_order(self, order_id: int) -> dict:
+        return self.get_json(f"/orders/{int(order_id)}")
+
+    def find_order(self, order_key: str, order_number: str, store_id: int | None = None) -> dict | None:
+        """The order ShipStation holds under ``order_key`` (V1 lists by orderNumber, not by key: the key
+        picks the one among orders of that number), or None."""
+        params = {"orderNumber": order_number}
+        if store_id is not None:
+            params["storeId"] = store_id
+        for batch in self.iter_pages("/orders", "orders", params):
+            for order in batch:
+                if order.get("orderKey") == order_key:
+                    return order
+        return None
+
     # --- shipments and fulfillments ---------------------------------------------------------------------
     def get_resource(self, url: str) -> dict:
         return self.get_json(url)

@@ -60,6 +60,7 @@ class ShipStationOrder(models.Model):
         CREATED = "created", "In ShipStation"
         FAILED = "failed", "Failed"
         BLOCKED = "blocked", "Blocked (no store)"
+        REFUSED = "refused", "Refused by ShipStation (order data)"
         CANCEL_PENDING = "cancel_pending", "Cancelling"
         CANCELLED = "cancelled", "Cancelled"
 
@@ -96,6 +97,7 @@ class ShipStationShipment(models.Model):
         FAILED = "failed", "Push failed"
         UNMATCHED = "unmatched", "No order matched"
         VOIDED = "voided", "Voided"
+        VOIDED_AFTER_PUSH = "voided_after_push", "Voided after its tracking was pushed"
         SKIPPED = "skipped", "Nothing to push"
 
     source = models.CharField(max_length=12, choices=Source.choices)
@@ -118,7 +120,7 @@ class ShipStationShipment(models.Model):
     items = models.JSONField(default=list, blank=True, help_text="[{lineItemKey, sku, quantity}]")
     received_via = models.CharField(max_length=10, blank=True, help_text="webhook or poll")
     tracking_state = models.CharField(
-        max_length=10, choices=TrackingState.choices, default=TrackingState.PENDING
+        max_length=20, choices=TrackingState.choices, default=TrackingState.PENDING
     )
     tracking_pushed_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True)

@@ -16,6 +16,7 @@ from integration_server.outbox.runner import cancel as cancel_jobs
 from logistics.models import ShipStationOrder
 from logistics.shipstation.accounts import client_for, require_account
 from logistics.shipstation.order_payload import build_order, order_key_for
+from logistics.shipstation.refusals import Refusal, classify_failure, classify_refusal, is_final_state
 from marketplaces.models import Order
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 CREATE_KIND = "shipstation.create_order"
 CANCEL_KIND = "shipstation.cancel_order"
 SSState = ShipStationOrder.State
-NOT_UPDATABLE = ("shipped", "cancelled", "canceled")
 
 
 def group_for(store_id) -> str:
@@ -113,6 +113,15 @@ def _rows_for(jobs) -> dict[int, ShipStationOrder]:
     }
 
 
+class ShipStationRefusedOrder(PermanentError):
+    """ShipStation refused this order's data (invalid country, missing field ...): retrying cannot help, so
+    it fails at once; the message goes on the order and ops send it again after fixing the data."""
+
+
+class ConfirmedFinal(dict):
+    """A refusal that counts as done: ShipStation holds the order shipped or cancelled (not updatable)."""
+
+
 def _send(rows_by_job: dict[int, ShipStationOrder], status: str) -> dict[int, object]:
     """One createorders call for the rows; returns job id -> ShipStation result or exception."""
     if not rows_by_job:
@@ -127,13 +136,32 @@ def _send(rows_by_job: dict[int, ShipStationOrder], status: str) -> dict[int, ob
         )
         for row in rows_by_job.values()
     ]
-    data = client_for(require_account()).create_orders(payloads)
-    return outcomes_from_answer({job_id: row.order_key for job_id, row in rows_by_job.items()}, data)
+    client = client_for(require_account())
+    data = client.create_orders(payloads)
+
+    def read_back(job_id: int, result: dict) -> dict | None:
+        row = rows_by_job[job_id]
+        if result.get("orderId"):
+            try:
+                found = client.get_order(result["orderId"])
+            except PermanentError:
+                found = None
+            if found and found.get("orderKey") == row.order_key:
+                return found
+        return client.find_order(row.order_key, row.order.marketplace_order_id, row.store_id)
+
+    return outcomes_from_answer(
+        {job_id: row.order_key for job_id, row in rows_by_job.items()}, data, read_back=read_back
+    )
 
 
-def outcomes_from_answer(keys_by_job: dict[int, str], data: dict) -> dict[int, object]:
+def outcomes_from_answer(keys_by_job: dict[int, str], data: dict, read_back=None) -> dict[int, object]:
     """createorders answer -> job id -> the order's result, or the exception that fails that job alone.
-    A refusal because the order is already shipped / cancelled in ShipStation counts as done."""
+
+    Only ShipStation saying the existing order is shipped / cancelled and cannot be updated counts as done
+    (``refusals``); a message that merely mentions shipped / cancelled is checked by reading the order by
+    its orderKey (``read_back(job_id, result)`` -> the ShipStation order or None). A refusal about the
+    data fails at once (``ShipStationRefusedOrder``); only a passing server problem is retried."""
     results = {r.get("orderKey"): r for r in data.get("results") or []}
     outcomes: dict[int, object] = {}
     for job_id, key in keys_by_job.items():
@@ -142,19 +170,34 @@ def outcomes_from_answer(keys_by_job: dict[int, str], data: dict) -> dict[int, o
             outcomes[job_id] = RetryableError(
                 "ShipStation's answer has no result for this order", vendor="shipstation"
             )
-        elif result.get("success"):
+            continue
+        if result.get("success"):
             outcomes[job_id] = result
-        else:
-            message = str(result.get("errorMessage") or "rejected")[:500]
-            if any(word in message.lower() for word in NOT_UPDATABLE):
-                outcomes[job_id] = {**result, "note": "already shipped or cancelled in ShipStation"}
+            continue
+        message = " ".join(str(result.get("errorMessage") or "refused without a message").split())[:500]
+        kind = classify_refusal(message)
+        if kind is Refusal.UNSURE:
+            held = read_back(job_id, result) if read_back else None
+            if is_final_state(held):
+                result = {**result, "orderId": held.get("orderId") or result.get("orderId")}
+                kind = Refusal.NOT_UPDATABLE
             else:
-                outcomes[job_id] = RetryableError(message, vendor="shipstation")
+                kind = classify_failure(message)
+        if kind is Refusal.NOT_UPDATABLE:
+            outcomes[job_id] = ConfirmedFinal(
+                {**result, "note": f"already shipped or cancelled in ShipStation: {message}"}
+            )
+        elif kind is Refusal.TRANSIENT:
+            outcomes[job_id] = RetryableError(message, vendor="shipstation")
+        else:
+            outcomes[job_id] = ShipStationRefusedOrder(f"refused the order: {message}", vendor="shipstation")
     return outcomes
 
 
 def create_orders_handler(jobs: list[OutboundJob]) -> dict:
-    """Batch handler of CREATE_KIND (same store, up to 100 jobs): one createorders call."""
+    """Batch handler of CREATE_KIND (same store, up to 100 jobs): one createorders call. Each order's
+    outcome is recorded on its ShipStationOrder; a data refusal also flags the marketplace order with
+    ShipStation's message."""
     rows = _rows_for(jobs)
     outcomes: dict[int, object] = {}
     to_send: dict[int, ShipStationOrder] = {}
@@ -175,10 +218,13 @@ def create_orders_handler(jobs: list[OutboundJob]) -> dict:
     outcomes.update(results)
 
     now = timezone.now()
-    created, changed = [], []
+    created, changed, refused = [], [], []
     for job_id, row in to_send.items():
         result = results[job_id]
-        if isinstance(result, Exception):
+        if isinstance(result, ShipStationRefusedOrder):
+            row.state, row.last_error = SSState.REFUSED, str(result)[:2000]
+            refused.append(row)
+        elif isinstance(result, Exception):
             row.state, row.last_error = SSState.FAILED, str(result)[:2000]
         else:
             row.state, row.last_error, row.sent_at = SSState.CREATED, "", now
@@ -192,8 +238,17 @@ def create_orders_handler(jobs: list[OutboundJob]) -> dict:
             )
         if created:
             Order.objects.filter(pk__in=created, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
-                state=Order.State.SENT, problem="", updated_at=now
+                state=Order.State.SENT, problem="", problem_kind="", updated_at=now
             )
+        for row in refused:  # rare: one UPDATE each, so each order shows its own message
+            Order.objects.filter(pk=row.order_id, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
+                state=Order.State.FLAGGED,
+                problem=f"ShipStation {row.last_error}"[:2000],
+                problem_kind=Order.ProblemKind.SHIPSTATION_REFUSED,
+                updated_at=now,
+            )
+    if refused:
+        log.warning("shipstation.orders_refused", extra={"count": len(refused)})
     return outcomes
 
 
@@ -252,7 +307,7 @@ def send_again(order_ids: list[int]) -> int:
     jobs, new_rows = [], []
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
     for order in orders:
-        if order.state in (Order.State.CANCELLED, Order.State.SHIPPED):
+        if order.state in (Order.State.CANCELLED, Order.State.SHIPPED, Order.State.PARTIALLY_SHIPPED):
             continue
         store = order.account.shipstation_store_id
         if store is None:
@@ -261,7 +316,7 @@ def send_again(order_ids: list[int]) -> int:
         if row is None:
             key = order_key_for(order.account.channel, order.account.pk, order.marketplace_order_id)
             new_rows.append(ShipStationOrder(order=order, order_key=key, store_id=store))
-        elif row.store_id is None or row.state == SSState.BLOCKED:
+        elif row.store_id is None or row.state in (SSState.BLOCKED, SSState.REFUSED, SSState.FAILED):
             ShipStationOrder.objects.filter(pk=row.pk).update(
                 store_id=store, state=SSState.PENDING, last_error=""
             )

@@ -109,6 +109,7 @@ class ShipStationSimulator(Simulator):
         self.webhooks: dict[int, dict] = {}
         self.notifications: list[tuple[str, int | None]] = []
         self._faults: list[dict] = []
+        self._refusals: dict[str, str] = {}  # orderKey -> errorMessage its next upserts answer
         self._ids = itertools.count(700000001)
         self._batches = itertools.count(1)
         self._tracking = itertools.count(1)
@@ -130,6 +131,15 @@ class ShipStationSimulator(Simulator):
                     fault["times"] -= 1
                     return fault
         return None
+
+    def refuse(self, order_key: str, message: str | None) -> None:
+        """Every upsert of ``order_key`` answers ``success: false`` with ``message`` (None: stop refusing),
+        the order left as it was: ShipStation judging one order of a batch."""
+        with self.lock:
+            if message is None:
+                self._refusals.pop(order_key, None)
+            else:
+                self._refusals[order_key] = message
 
     def order_by_key(self, order_key: str) -> dict | None:
         with self.lock:
@@ -324,6 +334,15 @@ class ShipStationSimulator(Simulator):
             not isinstance(i, dict) or int(i.get("quantity") or 0) < 0 for i in items
         ):
             result["errorMessage"] = "Invalid items."
+            return result
+        country = (data.get("shipTo") or {}).get("country") or ""
+        if country and not (len(country) == 2 and country.isalpha() and country.isupper()):
+            result["errorMessage"] = f"Invalid ShipTo country code '{country}'."
+            return result
+        with self.lock:
+            refusal = self._refusals.get(key or "")
+        if refusal:
+            result["errorMessage"] = refusal
             return result
         store_id = (data.get("advancedOptions") or {}).get("storeId")
         if store_id is not None and store_id not in {s["storeId"] for s in self.stores}:

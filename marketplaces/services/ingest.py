@@ -65,6 +65,7 @@ def _new_order(account: MarketplaceAccount, pulled: PulledOrder, raw_id: int | N
         sales_channel=pulled.sales_channel[:40],
         state=_initial_state(pulled, problem),
         problem=problem,
+        problem_kind=Order.ProblemKind.ORDER_DATA if problem else "",
         purchased_at=pulled.purchased_at,
         marketplace_updated_at=pulled.updated_at,
         currency=pulled.currency[:3],

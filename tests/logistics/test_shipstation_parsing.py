@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 import responses
 
-from integration_server.http.errors import RetryableError, ThrottledError
+from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from logistics.clients.shipstation import ShipStationClient
 from logistics.models import ShipStationAccount
 from logistics.shipstation.carriers import map_carrier
@@ -55,7 +55,8 @@ def test_create_orders_answer_is_judged_per_order():
         answer,
     )
     assert outcomes[1]["orderId"] == 168426889
-    assert isinstance(outcomes[2], RetryableError) and "Invalid state code" in str(outcomes[2])
+    # a refusal about the order's data is not retried (issue 8): it fails that order at once
+    assert isinstance(outcomes[2], PermanentError) and "Invalid state code" in str(outcomes[2])
     assert isinstance(outcomes[3], RetryableError)
 
 

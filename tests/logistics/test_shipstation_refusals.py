@@ -1,0 +1,112 @@
+"""ShipStation per-order refusals (issue 8, points 1 and 2), through the Amazon and ShipStation simulators:
+only "already shipped / cancelled, cannot be updated" counts as done; a refusal about the data fails at once,
+visibly on the order, and the order can be sent again once fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from integration_server.models import OutboundJob
+from logistics.models import ShipStationOrder
+from logistics.shipstation import outbound
+from logistics.shipstation.outbound import CREATE_KIND
+from logistics.shipstation.refusals import Refusal, classify_refusal
+from marketplaces.models import Order
+from marketplaces.services.pull import pull_orders
+from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
+
+ADDRESS_REFUSAL = "This order cannot be shipped: the ship-to address is incomplete."
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        ("The order is shipped and cannot be updated.", Refusal.NOT_UPDATABLE),
+        ("The order is cancelled and cannot be updated.", Refusal.NOT_UPDATABLE),
+        ("Order has already been canceled; it can't be modified.", Refusal.NOT_UPDATABLE),
+        ("Cannot update an order that has been shipped.", Refusal.NOT_UPDATABLE),
+        (ADDRESS_REFUSAL, Refusal.UNSURE),
+        ("Orders marked shipped elsewhere", Refusal.UNSURE),
+        ("Invalid ShipTo country code 'XX'.", Refusal.DATA),
+        ("orderDate required.", Refusal.DATA),
+        ("An error has occurred.", Refusal.TRANSIENT),
+    ],
+)
+def test_refusal_wording(message, kind):
+    assert classify_refusal(message) is kind
+
+
+def _create_job(order: Order) -> OutboundJob:
+    return OutboundJob.objects.filter(kind=CREATE_KIND, payload__order_id=order.pk).order_by("-pk").first()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusal_mentioning_shipped_is_not_success_it_fails_at_once_on_the_order(flow):
+    ss, amz, _, account = flow
+    amz.add_order("113-0000000-0000101", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    ss.refuse("amazon:113-0000000-0000101", ADDRESS_REFUSAL)
+
+    pull_orders(account)
+
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000101")
+    job = _create_job(order)
+    assert ss.order_by_key("amazon:113-0000000-0000101") is None
+    assert (job.state, job.attempts, job.retries_used) == ("failed", 1, 0)  # no retry of a data refusal
+    assert ADDRESS_REFUSAL in job.last_error
+    row = ShipStationOrder.objects.get(order=order)
+    assert row.state == ShipStationOrder.State.REFUSED and row.shipstation_order_id is None
+    assert order.state == Order.State.FLAGGED and ADDRESS_REFUSAL in order.problem
+    assert list(
+        Order.objects.filter(problem_kind=Order.ProblemKind.SHIPSTATION_REFUSED).values_list("pk", flat=True)
+    ) == [order.pk]
+    # the read by orderKey confirmed ShipStation holds nothing under that key
+    reads = [c for c in ss.calls("GET", "/orders") if c.path == "/orders"]
+    assert [c.arg("orderNumber") for c in reads] == ["113-0000000-0000101"]
+
+    # ops fix the data, then "Send to ShipStation again"
+    ss.refuse("amazon:113-0000000-0000101", None)
+    assert outbound.send_again([order.pk]) == 1
+    order.refresh_from_db()
+    assert order.state == Order.State.SENT and order.problem == "" and order.problem_kind == ""
+    row.refresh_from_db()
+    assert row.state == ShipStationOrder.State.CREATED
+    assert row.shipstation_order_id == ss.order_by_key("amazon:113-0000000-0000101")["orderId"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invalid_country_is_a_data_refusal_not_retried(flow):
+    ss, amz, _, account = flow
+    record = amz.add_order("113-0000000-0000102", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    record["recipient"]["deliveryAddress"]["countryCode"] = "USA"
+
+    pull_orders(account)
+
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000102")
+    job = _create_job(order)
+    assert (job.state, job.attempts, job.retries_used) == ("failed", 1, 0)
+    assert order.state == Order.State.FLAGGED and "country" in order.problem
+    assert len(ss.calls("POST", "/orders/createorders")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_update_of_an_order_shipstation_holds_shipped_counts_as_done(flow):
+    ss, amz, _, account = flow
+    amz.add_order("113-0000000-0000103", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    pull_orders(account)
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000103")
+    ss.ship_order("amazon:113-0000000-0000103", notify=False)
+
+    # The precise wording: taken at its word.
+    assert outbound.send_again([order.pk]) == 1
+    job = _create_job(order)
+    assert job.state == "succeeded"
+    assert job.attempt_rows.get().result["note"].startswith("already shipped")
+
+    # A vaguer message: confirmed by reading the order, which ShipStation holds shipped.
+    ss.refuse("amazon:113-0000000-0000103", "Order was shipped.")
+    assert outbound.send_again([order.pk]) == 1
+    assert _create_job(order).state == "succeeded"
+    assert ShipStationOrder.objects.get(order=order).state == ShipStationOrder.State.CREATED
+    assert [c.arg("orderNumber") for c in ss.calls("GET", "/orders") if c.path == "/orders"] == [
+        "113-0000000-0000103"
+    ]
