@@ -73,8 +73,13 @@ class ApiClient:
     def raise_for_body(self, response: requests.Response) -> None:
         """Vendors that answer 200 with an error in the body raise here."""
 
-    def on_authentication_failed(self) -> None:
-        """Called on 401 before raising; OAuth clients drop their cached token here."""
+    def on_authentication_failed(self) -> bool | None:
+        """Called on a 401/403. A client holding a cached access token drops it here and returns True (an
+        override returning None counts as True): the kernel then fetches a fresh token (``auth_headers``) and
+        makes the call once more, in the same attempt. False: nothing cached (a static key, or a token just
+        refreshed for this very call), the refusal stands. A failed refresh raises from ``auth_headers``:
+        that, or a refusal of the fresh token, is the credential error ops must fix."""
+        return False
 
     # --- the call ---------------------------------------------------------------------------------------
     def url_for(self, path: str) -> str:
@@ -85,8 +90,28 @@ class ApiClient:
     def request(
         self, method: str, path: str, *, expected: tuple[int, ...] = (), **kwargs
     ) -> requests.Response:
+        extra_headers = kwargs.pop("headers", {})
+        try:
+            return self._request_once(method, path, expected, extra_headers, kwargs)
+        except AuthenticationError as exc:
+            # An access token the vendor no longer accepts (expired early, revoked, rotated): drop it,
+            # refresh once, retry once. Only then is a refusal a credential error.
+            if exc.status not in (401, 403) or self.on_authentication_failed() is False:
+                raise
+            log.info("http.token_refused", extra={"vendor": self.vendor, "status": exc.status})
+            return self._request_once(method, path, expected, extra_headers, kwargs, retried=True)
+
+    def _request_once(
+        self,
+        method: str,
+        path: str,
+        expected: tuple[int, ...],
+        extra_headers: dict,
+        kwargs: dict,
+        retried=False,
+    ) -> requests.Response:
         url = self.url_for(path)
-        headers = {"Accept": "application/json", **self.auth_headers(), **kwargs.pop("headers", {})}
+        headers = {"Accept": "application/json", **self.auth_headers(), **extra_headers}
         waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst)
         started = time.monotonic()
         parts = urlsplit(url)
@@ -104,11 +129,10 @@ class ApiClient:
                 f"{method} {parts.path} failed: {type(exc).__name__}", vendor=self.vendor
             ) from exc
         level = logging.INFO if response.status_code < 400 else logging.WARNING
-        log.log(
-            level,
-            "http.call",
-            extra={**event, "status": response.status_code, "paced_s": round(waited, 3), **_ms(started)},
-        )
+        extra = {**event, "status": response.status_code, "paced_s": round(waited, 3), **_ms(started)}
+        if retried:
+            extra["token_refreshed"] = True
+        log.log(level, "http.call", extra=extra)
         self.check(response, method, parts.path, expected)
         return response
 
@@ -121,7 +145,6 @@ class ApiClient:
                 pacing.push_back(self.rate_key, wait)
             raise ThrottledError(f"{what} throttled", wait_seconds=wait, vendor=self.vendor, status=status)
         if status in (401, 403):
-            self.on_authentication_failed()
             raise AuthenticationError(f"{what} refused the credentials", vendor=self.vendor, status=status)
         if status >= 500 or status in (408, 409, 425):
             raise RetryableError(f"{what} failed", vendor=self.vendor, status=status)

@@ -53,6 +53,7 @@ class ZohoClient(ApiClient):
     def __init__(self, connection: ZohoConnection | None = None, **kwargs):
         self.connection = connection or ZohoConnection.objects.get(pk=1)
         self._token: str | None = None
+        self._token_from_cache = True
         if not self.connection.api_base_url and not self.connection.api_domain:
             self.access_token()  # learns the api_domain of the organisation's data centre
         base = (
@@ -68,6 +69,7 @@ class ZohoClient(ApiClient):
 
     # --- auth -------------------------------------------------------------------------------------------
     def access_token(self) -> str:
+        self._token_from_cache = True
         if self._token:
             return self._token
         conn = self.connection
@@ -88,6 +90,7 @@ class ZohoClient(ApiClient):
                 token, expires, domain = row.access_token, row.access_token_expires_at, row.api_domain
             else:
                 token, expires, domain = self._refresh(row)
+                self._token_from_cache = False
                 row.access_token, row.access_token_expires_at, row.api_domain = token, expires, domain
                 row.save(update_fields=["access_token", "access_token_expires_at", "api_domain"])
         conn.access_token, conn.access_token_expires_at, conn.api_domain = token, expires, domain
@@ -113,14 +116,17 @@ class ZohoClient(ApiClient):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Zoho-oauthtoken {self.access_token()}"}
 
-    def on_authentication_failed(self) -> None:
-        stale = self._token
+    def on_authentication_failed(self) -> bool:
+        """The kernel's rule (ApiClient.request): drop the refused token; a cached one is refreshed once and
+        the call retried once, a token refreshed for this very call is not."""
+        stale, from_cache = self._token, self._token_from_cache
         self._token = None
         self.connection.access_token = ""
         if stale:
             ZohoConnection.objects.filter(pk=self.connection.pk).update(
                 access_token="", access_token_expires_at=None
             )
+        return bool(stale) and from_cache
 
     # --- errors -----------------------------------------------------------------------------------------
     def throttle_wait(self, response) -> float:
@@ -143,14 +149,9 @@ class ZohoClient(ApiClient):
     def request(self, method: str, path: str, **kwargs):
         params = {**kwargs.pop("params", {}), "organization_id": self.connection.organization_id}
         throttled = 0
-        refreshed = False
-        while True:
+        while True:  # a refused token is refreshed and the call retried once by ApiClient.request
             try:
                 return super().request(method, path, params=params, **kwargs)
-            except AuthenticationError:
-                if refreshed:
-                    raise
-                refreshed = True  # a 401 drops the token (on_authentication_failed): one fresh try
             except ThrottledError as exc:
                 throttled += 1
                 if throttled > self.max_throttled_retries:

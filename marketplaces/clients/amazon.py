@@ -63,6 +63,7 @@ class AmazonClient(ApiClient):
         self.creds = account.credentials or {}
         self._rates: dict[str, float] = {}
         self._operation = ""
+        self._token_from_cache = False
 
     # --- Login with Amazon ----------------------------------------------------------------------------
     def _token_cache_key(self) -> str:
@@ -74,6 +75,7 @@ class AmazonClient(ApiClient):
     def access_token(self) -> str:
         key = self._token_cache_key()
         cached = cache.get(key)
+        self._token_from_cache = bool(cached)
         if cached:
             return cached
         missing = [k for k in ("client_id", "client_secret", "refresh_token") if not self.creds.get(k)]
@@ -109,8 +111,11 @@ class AmazonClient(ApiClient):
             cache.set(key, token, ttl)
         return token
 
-    def on_authentication_failed(self) -> None:
+    def on_authentication_failed(self) -> bool:
+        """A 401/403 on a cached token (expired early, revoked): drop it; the kernel refreshes once and
+        retries once in the same attempt. On a token fetched for this very call the refusal stands."""
         cache.delete(self._token_cache_key())
+        return self._token_from_cache
 
     def auth_headers(self) -> dict[str, str]:
         return {"x-amz-access-token": self.access_token(), "user-agent": USER_AGENT}

@@ -176,6 +176,12 @@ class AmazonSimulator(Simulator):
             record["fulfillment"]["fulfillmentStatus"] = status
             record["lastUpdatedTime"] = _iso(updated or (_now() - timedelta(minutes=5)))
 
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is refused from now on (403, as Amazon answers a token it no
+        longer accepts), though the caller may still think it valid for the rest of its hour."""
+        with self.lock:
+            self.access_tokens.clear()
+
     def reset_limits(self, limits: dict | None = None) -> None:
         """Every operation's budget full again (time has passed), optionally with other limits."""
         self.limits = {**self.limits, **(limits or {})}
