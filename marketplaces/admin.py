@@ -182,7 +182,14 @@ class OrderAdmin(admin.ModelAdmin):
         "problem",
         "created_at",
     )
-    list_filter = ("state", "account", NeedsAttentionFilter, "marketplace_status", "created_at")
+    list_filter = (
+        "state",
+        "problem_kind",
+        "account",
+        NeedsAttentionFilter,
+        "marketplace_status",
+        "created_at",
+    )
     list_select_related = ("account",)
     search_fields = ("=marketplace_order_id", "lines__sku")
     date_hierarchy = "created_at"
@@ -198,12 +205,16 @@ class OrderAdmin(admin.ModelAdmin):
         "marketplace_updated_at",
         "currency",
         "order_total",
+        "shipping_amount",
+        "tax_amount",
+        "ship_by",
+        "shipping_service",
         "ship_to",
         "raw_payload",
         "created_at",
         "updated_at",
     )
-    fields = ("state", "problem", *readonly_fields)
+    fields = ("state", "problem_kind", "problem", *readonly_fields)
 
     def get_inlines(self, request, obj):
         return [*self.inlines, *_EXTRA_INLINES]

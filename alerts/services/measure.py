@@ -37,11 +37,20 @@ def missed_orders(now: datetime, window_minutes: int, grace_minutes: int) -> Mea
         Q(shipstation__isnull=True) | Q(shipstation__sent_at__isnull=True)
     )
     per_account = {
-        row["account__name"]: {"orders": row["total"], "missed": row["missed"]}
+        row["account__name"]: {
+            "orders": row["total"],
+            "missed": row["missed"],
+            # in ShipStation, some packages sent, some lines not yet covered: not missed, but said
+            "partially_shipped": row["partial"],
+        }
         for row in Order.objects.filter(created_at__gte=since, created_at__lte=cutoff)
         .exclude(state=Order.State.CANCELLED)
         .values("account__name")
-        .annotate(total=Count("id"), missed=Count("id", filter=not_in_shipstation))
+        .annotate(
+            total=Count("id"),
+            missed=Count("id", filter=not_in_shipstation),
+            partial=Count("id", filter=Q(state=Order.State.PARTIALLY_SHIPPED)),
+        )
         .order_by()
     }
     fresh = now - timedelta(minutes=conf.ALERTS_OPEN_ORDERS_MAX_AGE_MINUTES)

@@ -54,6 +54,8 @@ def body(rule: AlertRule, subject: str, kind: str, severity: int, m: Measurement
     if rule.kind == RuleKind.MISSED_ORDERS:
         for name, row in (details.get("accounts") or {}).items():
             line = f"  {name}: {row['missed']} missed of {row['orders']}"
+            if row.get("partially_shipped"):
+                line += f", {row['partially_shipped']} partially shipped (lines still to ship)"
             if row.get("never_pulled"):
                 line += f" ({row['never_pulled']} open on the marketplace, never pulled: "
                 line += ", ".join(row.get("never_pulled_sample") or []) + ")"

@@ -169,12 +169,21 @@ def record_shipments(parsed: list[ParsedShipment], via: str) -> dict[str, int]:
             and not existing[(p.source, p.external_id)][1]
         ]
         if newly_voided:
+            # A label voided after its tracking reached the marketplace: the buyer was told a number that
+            # will not move. Ops must see it on the shipment (state + problem), not only in a log line.
             pushed = ShipStationShipment.objects.filter(
                 pk__in=newly_voided, tracking_state=TState.PUSHED
-            ).count()
+            ).update(
+                voided=True,
+                tracking_state=TState.VOIDED_AFTER_PUSH,
+                problem="The label was voided in ShipStation after its tracking number was pushed to the "
+                "marketplace: correct the tracking on the marketplace (or push the replacement label).",
+            )
             if pushed:
                 log.warning("shipstation.voided_after_push", extra={"count": pushed})
-            ShipStationShipment.objects.filter(pk__in=newly_voided).update(voided=True)
+            ShipStationShipment.objects.filter(pk__in=newly_voided).exclude(
+                tracking_state=TState.VOIDED_AFTER_PUSH
+            ).update(voided=True)
             counts["voided"] = len(newly_voided)
         fresh = {(p.source, p.external_id): p for p in parsed if (p.source, p.external_id) not in existing}
         if not fresh:
@@ -261,13 +270,62 @@ def record_shipments(parsed: list[ParsedShipment], via: str) -> dict[str, int]:
                 ]
             )
             counts["pushes"] = len(jobs)
-            Order.objects.filter(
-                pk__in={r.order_id for r in to_push},
-                state__in=[Order.State.NEW, Order.State.SENT, Order.State.FLAGGED],
-            ).update(state=Order.State.SHIPPED, updated_at=timezone.now())
+        shipped_orders = {r.order_id for r in created if r.order_id and not r.voided}
+        if shipped_orders:
+            update_shipped_states(shipped_orders)
     if counts["unmatched"]:
         log.warning("shipstation.unmatched_shipments", extra={"count": counts["unmatched"]})
     return counts
+
+
+def shipped_quantities(lines, shipments) -> dict[int, int]:
+    """Units shipped per order line (pk) from an order's packages: by lineItemKey (= our line id), else by
+    SKU; a package without items (an order marked shipped: a fulfillment) covers every line. Pure."""
+    by_id = {line.line_id: line for line in lines}
+    by_sku = {line.sku: line for line in lines if line.sku}
+    shipped = {line.pk: 0 for line in lines}
+    for items in shipments:
+        if not items:
+            return {line.pk: line.quantity for line in lines}
+        for item in items:
+            line = by_id.get(item.get("lineItemKey") or "") or by_sku.get(item.get("sku") or "")
+            if line is not None:
+                shipped[line.pk] += int(item.get("quantity") or 0)
+    return shipped
+
+
+def update_shipped_states(order_ids: set[int]) -> None:
+    """SHIPPED once every line's quantity is covered by the order's (not voided) packages, else PARTIALLY
+    SHIPPED. Two queries whatever the number of orders; orders cancelled or already shipped are left."""
+    from marketplaces.models import OrderLine
+
+    open_states = [Order.State.NEW, Order.State.SENT, Order.State.FLAGGED, Order.State.PARTIALLY_SHIPPED]
+    lines: dict[int, list] = {}
+    for line in OrderLine.objects.filter(order_id__in=order_ids, order__state__in=open_states).only(
+        "pk", "order_id", "line_id", "sku", "quantity"
+    ):
+        lines.setdefault(line.order_id, []).append(line)
+    packages: dict[int, list] = {}
+    for order_id, items in ShipStationShipment.objects.filter(
+        order_id__in=list(lines), voided=False
+    ).values_list("order_id", "items"):
+        packages.setdefault(order_id, []).append(items or [])
+    full, partial = [], []
+    for order_id, order_lines in lines.items():
+        shipped = shipped_quantities(order_lines, packages.get(order_id, []))
+        if all(shipped[line.pk] >= line.quantity for line in order_lines):
+            full.append(order_id)
+        elif any(shipped.values()):
+            partial.append(order_id)
+    now = timezone.now()
+    if full:
+        Order.objects.filter(pk__in=full, state__in=open_states).update(
+            state=Order.State.SHIPPED, updated_at=now
+        )
+    if partial:
+        Order.objects.filter(pk__in=partial, state__in=open_states).update(
+            state=Order.State.PARTIALLY_SHIPPED, updated_at=now
+        )
 
 
 # --- the webhook's processing (worker) ------------------------------------------------------------------
