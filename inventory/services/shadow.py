@@ -127,6 +127,86 @@ def restore_for_cancelled_orders(orders: list) -> dict:
     return _give_back(returned, reset_at, now)
 
 
+def adjust_for_edited_orders(edits: list) -> dict:
+    """Registered on marketplaces' on_edited_orders (changed before shipment): each changed line moves the
+    shadow stock by the difference between what its ledger row took and what the line asks now (a line
+    added takes, a line cancelled gives back, a SKU swap gives back the old and takes the new). As for a
+    cancellation, units taken before the SKU's last Zoho reset are not given back (Zoho's figure had them).
+    The ledger row is updated to the line's new SKU and quantity, so a later cancellation returns exactly
+    what is held."""
+    changes = [(edit.order.account_id, change.line) for edit in edits for change in edit.line_changes]
+    if not changes:
+        return {"adjusted": 0}
+    now = timezone.now()
+    ledger = {
+        row.order_line_id: row
+        for row in ShadowDecrement.objects.select_for_update().filter(
+            order_line_id__in=[line.pk for _, line in changes]
+        )
+    }
+    skus = {line.sku for _, line in changes if line.sku} | {row.sku for row in ledger.values()}
+    reset_at = dict(StockLevel.objects.filter(sku__in=skus).values_list("sku", "shadow_reset_at"))
+    per_sku: Counter = Counter()
+    per_pair: Counter = Counter()
+    given_back: set[str] = set()
+    new_rows, changed_rows = [], []
+
+    def give_back(account_id, sku, qty, created_at):
+        if sku in reset_at and created_at >= reset_at[sku]:
+            per_sku[sku] += qty
+            given_back.add(sku)
+        per_pair[(sku, account_id)] -= qty
+
+    def take(account_id, sku, qty):
+        per_sku[sku] -= qty
+        per_pair[(sku, account_id)] += qty
+
+    for account_id, line in changes:
+        wanted = int(line.quantity) if line.sku else 0
+        row = ledger.get(line.pk)
+        if row is None or row.returned_at is not None:  # nothing held for this line
+            if wanted <= 0:
+                continue
+            take(account_id, line.sku, wanted)
+            if row is None:
+                new_rows.append(
+                    ShadowDecrement(
+                        order_line_id=line.pk,
+                        account_id=account_id,
+                        sku=line.sku,
+                        quantity=wanted,
+                        created_at=now,
+                    )
+                )
+                continue
+            row.sku, row.quantity, row.created_at, row.returned_at = line.sku, wanted, now, None
+        elif row.sku == line.sku and wanted == row.quantity:
+            continue
+        elif row.sku == line.sku and wanted > row.quantity:
+            take(account_id, row.sku, wanted - row.quantity)
+            row.quantity = wanted
+        elif row.sku == line.sku and wanted > 0:
+            give_back(account_id, row.sku, row.quantity - wanted, row.created_at)
+            row.quantity = wanted
+        else:  # cancelled, or another SKU: give back what was held, take what is asked
+            give_back(account_id, row.sku, row.quantity, row.created_at)
+            if wanted > 0:
+                take(account_id, line.sku, wanted)
+                row.sku, row.quantity, row.created_at = line.sku, wanted, now
+            else:
+                row.returned_at = now
+        changed_rows.append(row)
+    if changed_rows:
+        ShadowDecrement.objects.bulk_update(changed_rows, ["sku", "quantity", "created_at", "returned_at"])
+    if new_rows:
+        ShadowDecrement.objects.bulk_create(new_rows, ignore_conflicts=True)
+    levels = _apply_deltas(per_sku, per_pair, now)
+    if given_back:
+        reallocate_and_enqueue({sku: levels[sku][0] for sku in given_back if sku in levels})
+    _rebalance_if_low({sku: v for sku, v in levels.items() if sku not in given_back})
+    return {"adjusted": len(changed_rows) + len(new_rows)}
+
+
 def _give_back(returned, reset_at, now) -> dict:
     if not returned:
         return {"restored": 0}

@@ -64,6 +64,7 @@ def build_order(order, lines, *, order_key: str, store_id: int, status: str = "a
                 "adjustment": False,
             }
             for line in lines
+            if line.quantity > 0  # a line the marketplace cancelled is not sent
         ],
         "amountPaid": _num(order.order_total),
         "advancedOptions": {

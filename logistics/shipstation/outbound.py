@@ -102,6 +102,24 @@ def queue_cancels(orders: list[Order]) -> None:
     )
 
 
+def queue_updates(edits: list) -> None:
+    """Orders the marketplace changed before shipment (address, lines, a line cancelled) -> the whole order
+    sent again under the same orderKey (ShipStation updates it). An order whose create has not run yet
+    needs nothing: that job reads the order as it is now. Constant number of queries."""
+    orders = {edit.order.pk: edit.order for edit in edits}
+    rows = ShipStationOrder.objects.filter(
+        order_id__in=list(orders), state__in=[SSState.CREATED, SSState.FAILED, SSState.REFUSED]
+    ).values_list("order_id", "store_id")
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    enqueue_jobs(
+        [
+            create_job(order_id, store_id, dedupe_key=f"order:{order_id}:edit:{stamp}")
+            for order_id, store_id in rows
+            if store_id is not None
+        ]
+    )
+
+
 # --- outbox handlers ------------------------------------------------------------------------------------
 def _rows_for(jobs) -> dict[int, ShipStationOrder]:
     ids = [job.payload["order_id"] for job in jobs]

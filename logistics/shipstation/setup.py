@@ -39,5 +39,6 @@ def register() -> None:
     )
     order_events.on_new_orders("logistics.shipstation.create", outbound.queue_creates)
     order_events.on_cancelled_orders("logistics.shipstation.cancel", outbound.queue_cancels)
+    order_events.on_edited_orders("logistics.shipstation.update", outbound.queue_updates)
     register_schedule("shipstation-poll", "logistics.shipstation.tasks.poll_shipments", minutes=15)
     register_simulator("shipstation", ShipStationSimulator, 8101)

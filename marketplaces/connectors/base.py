@@ -36,6 +36,11 @@ class PulledOrder:
     is_shipped: bool = False  # already shipped on the marketplace (a backfill): stored, not sent on
     sales_channel: str = ""  # the marketplace's site id (Amazon marketplaceId)
     raw: dict = field(default_factory=dict)
+    # What ShipStation is told besides the lines (README: field mapping).
+    ship_by: datetime | None = None  # the latest ship date the marketplace sets
+    shipping_service: str = ""  # the service level the buyer chose (STANDARD, EXPEDITED ...)
+    shipping_amount: Decimal | None = None  # shipping paid by the buyer
+    tax_amount: Decimal | None = None
 
 
 @dataclass

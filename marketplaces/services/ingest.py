@@ -28,10 +28,11 @@ class IngestResult:
     unchanged: int = 0
     cancelled: int = 0
     flagged: int = 0
+    edited: int = 0
     new_order_ids: list[int] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
-        for name in ("seen", "created", "updated", "unchanged", "cancelled", "flagged"):
+        for name in ("seen", "created", "updated", "unchanged", "cancelled", "flagged", "edited"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.new_order_ids += other.new_order_ids
 
@@ -70,6 +71,10 @@ def _new_order(account: MarketplaceAccount, pulled: PulledOrder, raw_id: int | N
         marketplace_updated_at=pulled.updated_at,
         currency=pulled.currency[:3],
         order_total=pulled.total,
+        shipping_amount=pulled.shipping_amount,
+        tax_amount=pulled.tax_amount,
+        ship_by=pulled.ship_by,
+        shipping_service=pulled.shipping_service[:100],
         buyer=pulled.buyer,
         raw_payload_id=raw_id,
     )
@@ -110,9 +115,12 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
                 "marketplace_updated_at",
                 "state",
                 "raw_payload_id",
+                "buyer",
+                "problem",
+                "problem_kind",
             )
         }
-        new_orders, changed, newly_cancelled = [], [], []
+        new_orders, changed, newly_cancelled, maybe_edited = [], [], [], []
         for oid, pulled in by_id.items():
             order = existing.get(oid)
             if order is None:
@@ -135,6 +143,8 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
             if not dirty:
                 result.unchanged += 1
                 continue
+            if order.state != State.CANCELLED:
+                maybe_edited.append((order, pulled))
             order.marketplace_status = pulled.status[:60]
             order.marketplace_updated_at = pulled.updated_at or order.marketplace_updated_at
             order.raw_payload_id = raw_ids.get(oid, order.raw_payload_id)
@@ -163,6 +173,7 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
                 changed,
                 ["marketplace_status", "marketplace_updated_at", "raw_payload_id", "state", "updated_at"],
             )
+        edits = apply_edits(maybe_edited) if maybe_edited else []
 
         arrived = [o for o in new_orders if o.state in (State.NEW, State.FLAGGED)]
         prefetch_related_objects(arrived + newly_cancelled, "lines")
@@ -170,12 +181,129 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
             order.account = account
         order_events.new_orders_arrived(arrived)
         order_events.orders_cancelled(newly_cancelled)
+        order_events.orders_edited(edits)
 
     result.created = len(new_orders)
     result.updated = len(changed)
     result.cancelled = len(newly_cancelled)
     result.flagged = sum(1 for o in new_orders if o.state == State.FLAGGED)
+    result.edited = len(edits)
     result.new_order_ids = [o.pk for o in new_orders]
     if result.flagged:
         log.warning("orders.flagged", extra={"account_id": account.pk, "count": result.flagged})
     return result
+
+
+# --- edits of known orders ---------------------------------------------------------------------------------
+SHIPPED_STATES = (State.SHIPPED, State.PARTIALLY_SHIPPED)
+ADDRESS_KEYS = ("name", "company", "street1", "street2", "street3", "city", "state", "postal_code", "country")
+
+
+def _address(buyer: dict) -> tuple:
+    ship_to = (buyer or {}).get("ship_to") or {}
+    return tuple(str(ship_to.get(k) or "").strip() for k in ADDRESS_KEYS)
+
+
+def _line_changes(stored: list[OrderLine], pulled: PulledOrder) -> list[tuple[OrderLine | None, object]]:
+    """(stored line or None, pulled line or None) for every line whose SKU, quantity or price changed; a
+    stored line missing from the marketplace's version was cancelled (quantity 0 now)."""
+    by_id = {line.line_id: line for line in stored}
+    seen, out = set(), []
+    for new in pulled.lines:
+        line_id = new.line_id[:100]
+        seen.add(line_id)
+        old = by_id.get(line_id)
+        if old is None:
+            out.append((None, new))
+        elif (old.sku, old.quantity, old.unit_price) != (new.sku[:100], max(new.quantity, 0), new.unit_price):
+            out.append((old, new))
+    out += [(old, None) for old in stored if old.line_id not in seen and old.quantity > 0]
+    return out
+
+
+def _describe(address_changed: bool, changes) -> str:
+    parts = ["ship-to address"] if address_changed else []
+    for old, new in changes:
+        was = f"{old.sku} x{old.quantity}" if old else "(new line)"
+        now = f"{new.sku} x{max(new.quantity, 0)}" if new else "cancelled"
+        parts.append(f"line {(old or new).line_id}: {was} -> {now}")
+    return "; ".join(parts)
+
+
+def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_events.OrderEdit]:
+    """Orders seen again with a newer version: an address or line change (a line cancelled included) before
+    shipment is applied to our copy and returned as an ``OrderEdit`` (lower apps update ShipStation and the
+    shadow stock by the difference); after shipment it is only recorded on the order and flagged. Three
+    queries plus one per edited order's lines (edits are rare)."""
+    stored: dict[int, list[OrderLine]] = {}
+    for line in OrderLine.objects.filter(order_id__in=[o.pk for o, _ in candidates]):
+        stored.setdefault(line.order_id, []).append(line)
+    edits, flagged, applied = [], [], []
+    line_updates, line_creates = [], []
+    for order, pulled in candidates:
+        address_changed = _address(order.buyer) != _address(pulled.buyer)
+        changes = _line_changes(stored.get(order.pk, []), pulled)
+        if not address_changed and not changes:
+            continue
+        if order.state in SHIPPED_STATES:
+            order.problem_kind = Order.ProblemKind.EDITED_AFTER_SHIPMENT
+            order.problem = f"Changed on the marketplace after shipment (not applied): {_describe(address_changed, changes)}"[
+                :2000
+            ]
+            flagged.append(order)
+            continue
+        order.buyer = pulled.buyer
+        order.currency, order.order_total = pulled.currency[:3], pulled.total
+        order.shipping_amount, order.tax_amount = pulled.shipping_amount, pulled.tax_amount
+        order.ship_by, order.shipping_service = pulled.ship_by, pulled.shipping_service[:100]
+        applied.append(order)
+        line_changes = []
+        for old, new in changes:
+            if old is None:
+                line = OrderLine(
+                    order=order,
+                    line_id=new.line_id[:100],
+                    sku=new.sku[:100],
+                    title=new.title[:500],
+                    quantity=max(new.quantity, 0),
+                    unit_price=new.unit_price,
+                )
+                line_creates.append(line)
+                line_changes.append(order_events.LineChange(line, "", 0))
+                continue
+            change = order_events.LineChange(old, old.sku, old.quantity)
+            if new is None:
+                old.quantity = 0
+            else:
+                old.sku, old.quantity = new.sku[:100], max(new.quantity, 0)
+                old.title, old.unit_price = new.title[:500] or old.title, new.unit_price
+            line_updates.append(old)
+            line_changes.append(change)
+        edits.append(order_events.OrderEdit(order, address_changed, line_changes))
+    if line_updates:
+        OrderLine.objects.bulk_update(line_updates, ["sku", "quantity", "title", "unit_price"])
+    if line_creates:
+        OrderLine.objects.bulk_create(line_creates)
+    now = timezone.now()
+    if flagged:
+        Order.objects.bulk_update(flagged, ["problem", "problem_kind"])
+        log.warning("orders.edited_after_shipment", extra={"count": len(flagged)})
+    if applied:
+        for order in applied:
+            order.updated_at = now
+        Order.objects.bulk_update(
+            applied,
+            [
+                "buyer",
+                "currency",
+                "order_total",
+                "shipping_amount",
+                "tax_amount",
+                "ship_by",
+                "shipping_service",
+                "updated_at",
+            ],
+        )
+        prefetch_related_objects(applied, "lines")
+        log.info("orders.edited", extra={"count": len(applied)})
+    return edits

@@ -9,12 +9,33 @@ in the same transaction as the order rows, so an order and its consequences are 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 # fn(orders: list[Order]) -> None; the orders come with their lines prefetched.
 NewOrdersHandler = Callable[[list], None]
 
 _ON_NEW: list[tuple[str, NewOrdersHandler]] = []
 _ON_CANCELLED: list[tuple[str, NewOrdersHandler]] = []
+_ON_EDITED: list[tuple[str, NewOrdersHandler]] = []
+
+
+@dataclass
+class LineChange:
+    """One order line as the marketplace changed it: ``line`` holds the new values (saved), ``old_*`` the
+    ones it replaced. A line added has old quantity 0; a line cancelled / removed has quantity 0 now."""
+
+    line: object  # OrderLine
+    old_sku: str
+    old_quantity: int
+
+
+@dataclass
+class OrderEdit:
+    """An order the marketplace changed before shipment (address, lines, a partial cancellation)."""
+
+    order: object  # Order, its lines prefetched (the new version)
+    address_changed: bool = False
+    line_changes: list[LineChange] = field(default_factory=list)
 
 
 def on_new_orders(name: str, fn: NewOrdersHandler) -> None:
@@ -24,6 +45,17 @@ def on_new_orders(name: str, fn: NewOrdersHandler) -> None:
 def on_cancelled_orders(name: str, fn: NewOrdersHandler) -> None:
     """Called with orders the marketplace cancelled before they shipped."""
     _ON_CANCELLED[:] = [(n, f) for n, f in _ON_CANCELLED if n != name] + [(name, fn)]
+
+
+def on_edited_orders(name: str, fn: NewOrdersHandler) -> None:
+    """Called with ``OrderEdit``s: orders changed on the marketplace before they shipped."""
+    _ON_EDITED[:] = [(n, f) for n, f in _ON_EDITED if n != name] + [(name, fn)]
+
+
+def orders_edited(edits: list) -> None:
+    if edits:
+        for _, fn in _ON_EDITED:
+            fn(edits)
 
 
 def new_orders_arrived(orders: list) -> None:
