@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
 from integration_server.outbox import runner
+from integration_server.outbox.registry import policy_for
 
 
 class JobAttemptInline(ReadOnlyTabularInline):
@@ -23,7 +24,7 @@ class OutboundJobAdmin(admin.ModelAdmin):
         "group_key",
         "state",
         "attempts",
-        "retries_used",
+        "retries",
         "next_attempt_at",
         "short_error",
         "created_at",
@@ -34,12 +35,20 @@ class OutboundJobAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     inlines = [JobAttemptInline]
     actions = ["retry_now", "cancel"]
-    readonly_fields = [f.name for f in OutboundJob._meta.fields]
+    readonly_fields = [f.name for f in OutboundJob._meta.fields if f.name != "retries_used"] + ["retries"]
     list_per_page = 100
     show_full_result_count = False
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="retries used")
+    def retries(self, obj):
+        """Retries, not attempts: the try that used up the policy counts as a failed try, not as a retry
+        (a create with 3 retries that failed every time: 4 attempts, 3 retries). Throttled waits are no
+        retries either (SPEC 4)."""
+        policy = policy_for(obj.kind)
+        return min(obj.retries_used, policy.max_retries) if policy else obj.retries_used
 
     @admin.display(description="last error")
     def short_error(self, obj):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from marketplaces.connectors import connector_class
 
@@ -17,10 +18,15 @@ def order_key_for(channel: str, account_id: int, marketplace_order_id: str) -> s
     return f"{channel}-{account_id}:{marketplace_order_id}"
 
 
+# ShipStation V1 reads and writes timestamps without an offset, in Pacific time (PST/PDT).
+SHIPSTATION_TIME_ZONE = ZoneInfo("America/Los_Angeles")
+
+
 def ss_datetime(value: datetime | None) -> str | None:
+    """An aware datetime as ShipStation V1 reads it: Pacific local time, no offset."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000")
+    return value.astimezone(SHIPSTATION_TIME_ZONE).strftime("%Y-%m-%dT%H:%M:%S.0000000")
 
 
 def _num(value: Decimal | None):
@@ -67,9 +73,15 @@ def build_order(order, lines, *, order_key: str, store_id: int, status: str = "a
             if line.quantity > 0  # a line the marketplace cancelled is not sent
         ],
         "amountPaid": _num(order.order_total),
+        "shippingAmount": _num(getattr(order, "shipping_amount", None)),
+        "taxAmount": _num(getattr(order, "tax_amount", None)),
+        "shipByDate": ss_datetime(getattr(order, "ship_by", None)),
+        "requestedShippingService": getattr(order, "shipping_service", "") or None,
         "advancedOptions": {
             "storeId": store_id,
             "customField1": order.marketplace_order_id,
+            # V1 orders have no currency field: the amounts' currency goes in a custom field
+            "customField3": f"Currency: {order.currency}" if getattr(order, "currency", "") else None,
             "source": order.account.channel if hasattr(order, "account") else "",
         },
     }

@@ -19,6 +19,7 @@ from integration_server.raw_payloads import store_pulled_records
 from logistics.models import ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import conf
 from logistics.shipstation.accounts import client_for, require_account
+from logistics.shipstation.order_payload import SHIPSTATION_TIME_ZONE
 from logistics.shipstation.resource_urls import resource_url_allowed
 from marketplaces.models import Order
 
@@ -368,7 +369,9 @@ def process_ship_notify(raw, payload) -> dict | str:
 
 # --- polling (the safety net) ---------------------------------------------------------------------------
 def _ss_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    """A filter time as ShipStation V1 reads it: Pacific local time without an offset. (In UTC, the window
+    would start 7-8 hours after the last poll and miss every shipment made since.)"""
+    return value.astimezone(SHIPSTATION_TIME_ZONE).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def poll_shipstation(account: ShipStationAccount | None = None) -> dict:

@@ -5,7 +5,7 @@ subscriptions.
 
 Built from reference/shipstation.md and the sample payloads: HTTP Basic checked on every call, 40 requests
 per minute per key with X-Rate-Limit-Limit/Remaining/Reset on every answer and 429 past it, page/pageSize
-paging, errors on bad input. Timestamps are written without a zone, like ShipStation's (UTC here). State is
+paging, errors on bad input. Timestamps are written and read without a zone, in Pacific time, like ShipStation's. State is
 in memory; ``fail_next`` injects vendor failures for tests.
 """
 
@@ -20,12 +20,14 @@ import math
 import threading
 import time
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import requests
 
 from integration_server.simulators.base import FixedWindowLimiter, SimRequest, Simulator, json_response, route
 
 log = logging.getLogger(__name__)
+PACIFIC = ZoneInfo("America/Los_Angeles")  # ShipStation V1 reads and writes times in Pacific time
 
 ORDER_STATUSES = {
     "awaiting_payment",
@@ -51,7 +53,7 @@ CARRIERS = [
 
 def _ts(value: datetime | None = None) -> str:
     value = value or datetime.now(UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
+    return value.astimezone(PACIFIC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -60,7 +62,7 @@ def _parse_ts(value: str | None) -> datetime | None:
     text = value.strip().replace("T", " ")
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text[:26] if "." in text else text, fmt).replace(tzinfo=UTC)
+            return datetime.strptime(text[:26] if "." in text else text, fmt).replace(tzinfo=PACIFIC)
         except ValueError:
             continue
     return None

@@ -95,6 +95,7 @@ def parse_order(record: dict) -> PulledOrder | None:
         "residential": address.get("addressType") == "RESIDENTIAL" if address.get("addressType") else None,
     }
     total = (record.get("proceeds") or {}).get("grandTotal") or {}
+    shipping, tax = _charges(record.get("orderItems") or [])
     return PulledOrder(
         marketplace_order_id=record["orderId"],
         status=status,
@@ -114,7 +115,28 @@ def parse_order(record: dict) -> PulledOrder | None:
         is_shipped=status == "SHIPPED",
         sales_channel=(record.get("salesChannel") or {}).get("marketplaceId", ""),
         raw=record,
+        ship_by=_dt((fulfillment.get("shipByWindow") or {}).get("latestDateTime")),
+        shipping_service=fulfillment.get("fulfillmentServiceLevel") or "",
+        shipping_amount=shipping,
+        tax_amount=tax,
     )
+
+
+def _charges(items: list[dict]) -> tuple[Decimal | None, Decimal | None]:
+    """Shipping and tax the buyer paid, summed over the items' proceeds breakdowns (types SHIPPING, TAX,
+    *_TAX); None where the order carries no such breakdown."""
+    shipping = tax = None
+    for item in items:
+        for part in (item.get("proceeds") or {}).get("breakdowns") or []:
+            kind = str(part.get("type") or "").upper()
+            amount = _money(part.get("subtotal"))
+            if amount is None:
+                continue
+            if kind == "TAX" or kind.endswith("_TAX"):
+                tax = (tax or Decimal(0)) + amount
+            elif kind == "SHIPPING":
+                shipping = (shipping or Decimal(0)) + amount
+    return shipping, tax
 
 
 def parse_search_page(data: dict) -> OrderPage:

@@ -84,15 +84,19 @@ def test_static_credentials_are_not_retried():
     assert len(responses.calls) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_amazon_403_on_a_stale_token_does_not_fail_the_tracking_push(flow):
+@pytest.mark.django_db
+def test_amazon_403_on_a_stale_token_does_not_fail_the_tracking_push(
+    flow, django_capture_on_commit_callbacks
+):
     ss, amz, _, account = flow
     amz.add_order("113-0000000-0000301", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
-    pull_orders(account)  # the LWA token is now cached for the hour
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account)  # the LWA token is now cached for the hour
     ss.ship_order("amazon:113-0000000-0000301", notify=False)
     amz.expire_access_tokens()  # Amazon no longer accepts it
 
-    poll_shipstation()
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_shipstation()
 
     job = OutboundJob.objects.get(kind=PUSH_TRACKING_KIND)
     assert (job.state, job.attempts, job.retries_used) == ("succeeded", 1, 0)
@@ -101,7 +105,7 @@ def test_amazon_403_on_a_stale_token_does_not_fail_the_tracking_push(flow):
     assert Order.objects.get(marketplace_order_id="113-0000000-0000301").state == Order.State.SHIPPED
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_amazon_failed_refresh_is_the_credential_error(amazon_sim):
     account = make_amazon_account(amazon_sim)  # noqa: F405
     client = AmazonClient(account)

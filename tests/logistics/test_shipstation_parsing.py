@@ -98,7 +98,7 @@ def test_the_order_we_send_has_the_get_order_shape():
     assert set(sent["advancedOptions"]) <= set(example["advancedOptions"])
     assert sent["orderNumber"] == sent["advancedOptions"]["customField1"] == "113-1"
     assert sent["advancedOptions"]["storeId"] == 310001
-    assert sent["orderDate"] == "2026-01-02T03:04:05.0000000"
+    assert sent["orderDate"] == "2026-01-01T19:04:05.0000000"  # ShipStation reads Pacific time (issue 8)
     assert sent["items"][0] == {
         "lineItemKey": "L1",
         "sku": "A",
@@ -232,3 +232,36 @@ def test_package_lines_by_line_key_then_sku_else_all():
     assert lines_of_package(lines, [{"lineItemKey": "2", "sku": "B", "quantity": 1}]) == [("2", 1)]
     assert lines_of_package(lines, [{"lineItemKey": None, "sku": "A", "quantity": 5}]) == [("1", 2)]
     assert lines_of_package(lines, []) == [("1", 2), ("2", 1)]
+
+
+def test_field_mapping_from_an_amazon_order_to_shipstation(fixture_payload):
+    """Issue 8, point 8: latest ship date, requested service, amounts and currency, dates in Pacific time."""
+    from marketplaces.connectors.amazon import parse_order
+
+    record = fixture_payload("amazon/orders-2026-01-01_searchOrders_200_sandbox-response_3.json")["orders"][0]
+    record["orderItems"][0]["proceeds"]["breakdowns"] += [
+        {"type": "SHIPPING", "subtotal": {"amount": "25.00", "currencyCode": "BRL"}},
+        {"type": "TAX", "subtotal": {"amount": "12.30", "currencyCode": "BRL"}},
+    ]
+    pulled = parse_order(record)
+    order = SimpleNamespace(
+        marketplace_order_id=pulled.marketplace_order_id,
+        purchased_at=pulled.purchased_at,
+        created_at=pulled.purchased_at,
+        order_total=pulled.total,
+        shipping_amount=pulled.shipping_amount,
+        tax_amount=pulled.tax_amount,
+        currency=pulled.currency,
+        ship_by=pulled.ship_by,
+        shipping_service=pulled.shipping_service,
+        account=SimpleNamespace(channel="amazon"),
+        buyer=pulled.buyer,
+    )
+    sent = build_order(order, pulled.lines, order_key="amazon:x", store_id=310001)
+    example = load_fixture("shipstation/get_order_response.sample.json")
+    assert set(sent) <= set(example) and set(sent["advancedOptions"]) <= set(example["advancedOptions"])
+    assert sent["orderDate"] == "2024-12-22T07:30:00.0000000"  # 15:30 UTC = 07:30 PST
+    assert sent["shipByDate"] == "2024-12-24T15:59:59.0000000"  # latestDateTime 23:59:59 UTC
+    assert sent["requestedShippingService"] == "STANDARD"
+    assert (sent["amountPaid"], sent["shippingAmount"], sent["taxAmount"]) == (1599.9, 25.0, 12.3)
+    assert sent["advancedOptions"]["customField3"] == "Currency: BRL"

@@ -3,7 +3,8 @@ after its tracking was pushed is a visible problem on the shipment (point 9)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from alerts.models import AlertRule, RuleKind
 from alerts.services.measure import missed_orders
 from alerts.services.texts import body
 from logistics.models import ShipStationShipment
+from logistics.shipstation import conf
 from logistics.shipstation.shipments import poll_shipstation
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
@@ -79,3 +81,19 @@ def test_a_label_voided_after_its_tracking_was_pushed_is_flagged_on_the_shipment
     assert shipment.voided
     assert shipment.tracking_state == ShipStationShipment.TrackingState.VOIDED_AFTER_PUSH
     assert "voided" in shipment.problem and "pushed" in shipment.problem
+
+
+def test_the_poll_asks_for_shipments_in_pacific_time_and_finds_those_made_since_the_last_poll(
+    sent, django_capture_on_commit_callbacks
+):
+    ss, amz, *_ = sent
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_shipstation()  # nothing yet; the watermark is now
+    _ship(ss, [("A", 2), ("B", 1)], django_capture_on_commit_callbacks)
+    assert ShipStationShipment.objects.count() == 1
+    (call,) = ss.calls("GET", "/shipments")[-1:]
+    asked = datetime.fromisoformat(call.arg("createDateStart")).replace(
+        tzinfo=ZoneInfo("America/Los_Angeles")
+    )
+    expected = timezone.now() - timedelta(minutes=conf.SHIPSTATION_POLL_OVERLAP_MINUTES)
+    assert abs(asked - expected) < timedelta(minutes=2)  # the watermark minus the overlap, in Pacific time

@@ -36,17 +36,24 @@ def test_refusal_wording(message, kind):
     assert classify_refusal(message) is kind
 
 
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Jobs queued by the block run when it commits (as the worker is poked after commit)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def _create_job(order: Order) -> OutboundJob:
     return OutboundJob.objects.filter(kind=CREATE_KIND, payload__order_id=order.pk).order_by("-pk").first()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_refusal_mentioning_shipped_is_not_success_it_fails_at_once_on_the_order(flow):
+@pytest.mark.django_db
+def test_refusal_mentioning_shipped_is_not_success_it_fails_at_once_on_the_order(flow, run_jobs):
     ss, amz, _, account = flow
     amz.add_order("113-0000000-0000101", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
     ss.refuse("amazon:113-0000000-0000101", ADDRESS_REFUSAL)
 
-    pull_orders(account)
+    with run_jobs():
+        pull_orders(account)
 
     order = Order.objects.get(marketplace_order_id="113-0000000-0000101")
     job = _create_job(order)
@@ -65,7 +72,8 @@ def test_refusal_mentioning_shipped_is_not_success_it_fails_at_once_on_the_order
 
     # ops fix the data, then "Send to ShipStation again"
     ss.refuse("amazon:113-0000000-0000101", None)
-    assert outbound.send_again([order.pk]) == 1
+    with run_jobs():
+        assert outbound.send_again([order.pk]) == 1
     order.refresh_from_db()
     assert order.state == Order.State.SENT and order.problem == "" and order.problem_kind == ""
     row.refresh_from_db()
@@ -73,13 +81,14 @@ def test_refusal_mentioning_shipped_is_not_success_it_fails_at_once_on_the_order
     assert row.shipstation_order_id == ss.order_by_key("amazon:113-0000000-0000101")["orderId"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_invalid_country_is_a_data_refusal_not_retried(flow):
+@pytest.mark.django_db
+def test_invalid_country_is_a_data_refusal_not_retried(flow, run_jobs):
     ss, amz, _, account = flow
     record = amz.add_order("113-0000000-0000102", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
     record["recipient"]["deliveryAddress"]["countryCode"] = "USA"
 
-    pull_orders(account)
+    with run_jobs():
+        pull_orders(account)
 
     order = Order.objects.get(marketplace_order_id="113-0000000-0000102")
     job = _create_job(order)
@@ -88,25 +97,57 @@ def test_invalid_country_is_a_data_refusal_not_retried(flow):
     assert len(ss.calls("POST", "/orders/createorders")) == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_update_of_an_order_shipstation_holds_shipped_counts_as_done(flow):
+@pytest.mark.django_db
+def test_update_of_an_order_shipstation_holds_shipped_counts_as_done(flow, run_jobs):
     ss, amz, _, account = flow
     amz.add_order("113-0000000-0000103", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
-    pull_orders(account)
+    with run_jobs():
+        pull_orders(account)
     order = Order.objects.get(marketplace_order_id="113-0000000-0000103")
     ss.ship_order("amazon:113-0000000-0000103", notify=False)
 
     # The precise wording: taken at its word.
-    assert outbound.send_again([order.pk]) == 1
+    with run_jobs():
+        assert outbound.send_again([order.pk]) == 1
     job = _create_job(order)
     assert job.state == "succeeded"
     assert job.attempt_rows.get().result["note"].startswith("already shipped")
 
     # A vaguer message: confirmed by reading the order, which ShipStation holds shipped.
     ss.refuse("amazon:113-0000000-0000103", "Order was shipped.")
-    assert outbound.send_again([order.pk]) == 1
+    with run_jobs():
+        assert outbound.send_again([order.pk]) == 1
     assert _create_job(order).state == "succeeded"
     assert ShipStationOrder.objects.get(order=order).state == ShipStationOrder.State.CREATED
     assert [c.arg("orderNumber") for c in ss.calls("GET", "/orders") if c.path == "/orders"] == [
         "113-0000000-0000103"
     ]
+
+
+@pytest.mark.django_db
+def test_a_passing_server_error_is_retried_3_times_and_the_admin_counts_retries_not_attempts(
+    flow, admin_client, run_jobs
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from integration_server.outbox.runner import run_due_jobs
+
+    ss, amz, _, account = flow
+    amz.add_order("113-0000000-0000104", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    ss.refuse("amazon:113-0000000-0000104", "An error has occurred.")
+    with run_jobs():
+        pull_orders(account)
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000104")
+    for _ in range(3):
+        OutboundJob.objects.filter(kind=CREATE_KIND).update(next_attempt_at=timezone.now())
+        with run_jobs():
+            run_due_jobs(CREATE_KIND)
+
+    job = _create_job(order)
+    assert (job.state, job.attempts) == ("failed", 4)
+    assert ShipStationOrder.objects.get(order=order).state == ShipStationOrder.State.FAILED
+    page = admin_client.get(reverse("admin:integration_server_outboundjob_changelist")).content.decode()
+    assert '<td class="field-retries">3</td>' in page
+    detail = admin_client.get(reverse("admin:integration_server_outboundjob_change", args=[job.pk]))
+    assert "retries used" in detail.content.decode().lower()

@@ -15,7 +15,7 @@ from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
 from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 ORDER_ID = "116-0000000-0000001"
 KEY = f"amazon:{ORDER_ID}"
 
@@ -34,7 +34,7 @@ def _shadow(sku):
 
 
 @pytest.fixture
-def sent(flow):
+def sent(flow, django_capture_on_commit_callbacks):
     ss, amz, _, account = flow
     for sku in ("A", "B", "C"):
         StockLevel.objects.create(sku=sku, zoho_available=20, shadow_available=20)
@@ -43,13 +43,16 @@ def sent(flow):
         items=[{"sku": "A", "quantity": 2, "price": "10.00"}, {"sku": "B", "quantity": 1, "price": "5.00"}],
         updated=timezone.now() - timedelta(minutes=40),
     )
-    pull_orders(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account)
     assert (_shadow("A"), _shadow("B")) == (18, 19)
     assert ss.order_by_key(KEY)["shipTo"]["street1"] == "2201 Westlake Ave"
     return flow
 
 
-def test_an_edit_before_shipment_updates_shipstation_and_the_shadow_stock_by_the_difference(sent):
+def test_an_edit_before_shipment_updates_shipstation_and_the_shadow_stock_by_the_difference(
+    sent, django_capture_on_commit_callbacks
+):
     ss, amz, _, account = sent
     record = _edit(amz, 10, addressLine1="1 Other Street", city="Portland")
     line_a, line_b = record["orderItems"]
@@ -64,7 +67,8 @@ def test_an_edit_before_shipment_updates_shipstation_and_the_shadow_stock_by_the
         },
     ]  # line B cancelled, a line of C added
 
-    summary = pull_orders(account, since=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = pull_orders(account, since=timezone.now() - timedelta(hours=2))
 
     assert summary.result.edited == 1
     creates = ss.calls("POST", "/orders/createorders")
@@ -79,20 +83,23 @@ def test_an_edit_before_shipment_updates_shipstation_and_the_shadow_stock_by_the
     assert ShadowDecrement.objects.get(sku="B").returned_at is not None
 
     # seen again unchanged: nothing moves
-    pull_orders(account, since=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account, since=timezone.now() - timedelta(hours=2))
     assert len(ss.calls("POST", "/orders/createorders")) == 2
     assert (_shadow("A"), _shadow("B"), _shadow("C")) == (19, 20, 17)
 
 
-def test_an_edit_after_shipment_is_recorded_and_flagged_not_sent(sent):
+def test_an_edit_after_shipment_is_recorded_and_flagged_not_sent(sent, django_capture_on_commit_callbacks):
     ss, amz, _, account = sent
     ss.ship_order(KEY, notify=False)
-    poll_shipstation()
+    with django_capture_on_commit_callbacks(execute=True):
+        poll_shipstation()
     assert Order.objects.get().state == Order.State.SHIPPED
 
     record = _edit(amz, 10, addressLine1="1 Too Late Street")
     record["fulfillment"]["fulfillmentStatus"] = "PARTIALLY_SHIPPED"  # still listed by the pull
-    pull_orders(account, since=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account, since=timezone.now() - timedelta(hours=2))
 
     order = Order.objects.get()
     assert order.state == Order.State.SHIPPED
