@@ -107,6 +107,9 @@ def queue_updates(edits: list) -> None:
     sent again under the same orderKey (ShipStation updates it). An order whose create has not run yet
     needs nothing: that job reads the order as it is now. Constant number of queries."""
     orders = {edit.order.pk: edit.order for edit in edits}
+    known = dict(ShipStationOrder.objects.filter(order_id__in=list(orders)).values_list("order_id", "state"))
+    # an order flagged for its data (no SKU ...) that the marketplace fixed: sent now, as a new one
+    queue_creates([o for pk, o in orders.items() if pk not in known and o.state == Order.State.NEW])
     rows = ShipStationOrder.objects.filter(
         order_id__in=list(orders), state__in=[SSState.CREATED, SSState.FAILED, SSState.REFUSED]
     ).values_list("order_id", "store_id")
@@ -197,13 +200,22 @@ def outcomes_from_answer(keys_by_job: dict[int, str], data: dict, read_back=None
         if kind is Refusal.UNSURE:
             held = read_back(job_id, result) if read_back else None
             if is_final_state(held):
-                result = {**result, "orderId": held.get("orderId") or result.get("orderId")}
+                result = {
+                    **result,
+                    "orderId": held.get("orderId") or result.get("orderId"),
+                    "orderStatus": str(held.get("orderStatus")).lower(),
+                }
                 kind = Refusal.NOT_UPDATABLE
             else:
                 kind = classify_failure(message)
         if kind is Refusal.NOT_UPDATABLE:
+            status = result.get("orderStatus") or ("shipped" if "shipped" in message.lower() else "cancelled")
             outcomes[job_id] = ConfirmedFinal(
-                {**result, "note": f"already shipped or cancelled in ShipStation: {message}"}
+                {
+                    **result,
+                    "orderStatus": status,
+                    "note": f"already shipped or cancelled in ShipStation: {message}",
+                }
             )
         elif kind is Refusal.TRANSIENT:
             outcomes[job_id] = RetryableError(message, vendor="shipstation")
@@ -302,11 +314,26 @@ def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
     results = _send(to_send, "cancelled")
     outcomes.update(results)
     now = timezone.now()
+    shipped_already = [
+        row
+        for job_id, row in to_send.items()
+        if isinstance(results[job_id], ConfirmedFinal) and results[job_id].get("orderStatus") == "shipped"
+    ]
     cancelled = done_locally + [
-        row for job_id, row in to_send.items() if not isinstance(results[job_id], Exception)
+        row
+        for job_id, row in to_send.items()
+        if not isinstance(results[job_id], Exception) and row not in shipped_already
     ]
     for row in cancelled:
         row.state, row.cancelled_at, row.last_error = SSState.CANCELLED, now, ""
+    for row in shipped_already:  # too late: ShipStation shipped it. Ops must see it on the order.
+        row.state, row.last_error = SSState.CREATED, "Not cancelled: ShipStation holds this order shipped."
+    if shipped_already:
+        Order.objects.filter(pk__in=[r.order_id for r in shipped_already]).update(
+            problem="Cancelled on the marketplace, but ShipStation had already shipped it.",
+            problem_kind=Order.ProblemKind.EDITED_AFTER_SHIPMENT,
+            updated_at=now,
+        )
     for job_id, row in to_send.items():
         if isinstance(results[job_id], Exception):
             row.last_error = str(results[job_id])[:2000]

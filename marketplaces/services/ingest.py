@@ -252,6 +252,10 @@ def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_event
             ]
             flagged.append(order)
             continue
+        if order.state == State.FLAGGED and order.problem_kind == Order.ProblemKind.ORDER_DATA:
+            order.problem = problem_of(pulled)  # the marketplace fixed the order: it goes on as new
+            order.problem_kind = Order.ProblemKind.ORDER_DATA if order.problem else ""
+            order.state = State.FLAGGED if order.problem else State.NEW
         order.buyer = pulled.buyer
         order.currency, order.order_total = pulled.currency[:3], pulled.total
         order.shipping_amount, order.tax_amount = pulled.shipping_amount, pulled.tax_amount
@@ -294,6 +298,9 @@ def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_event
         Order.objects.bulk_update(
             applied,
             [
+                "state",
+                "problem",
+                "problem_kind",
                 "buyer",
                 "currency",
                 "order_total",

@@ -151,3 +151,25 @@ def test_a_passing_server_error_is_retried_3_times_and_the_admin_counts_retries_
     assert '<td class="field-retries">3</td>' in page
     detail = admin_client.get(reverse("admin:integration_server_outboundjob_change", args=[job.pk]))
     assert "retries used" in detail.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_a_cancellation_shipstation_refuses_because_it_already_shipped_is_shown_on_the_order(flow, run_jobs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ss, amz, _, account = flow
+    amz.add_order("113-0000000-0000105", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    with run_jobs():
+        pull_orders(account)
+    ss.ship_order("amazon:113-0000000-0000105", notify=False)  # we have not heard of the label yet
+    amz.set_status("113-0000000-0000105", "CANCELLED")
+    with run_jobs():
+        pull_orders(account, since=timezone.now() - timedelta(days=1))
+
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000105")
+    row = ShipStationOrder.objects.get(order=order)
+    assert row.state == ShipStationOrder.State.CREATED and "Not cancelled" in row.last_error
+    assert "already shipped" in order.problem
+    assert ss.order_by_key("amazon:113-0000000-0000105")["orderStatus"] == "shipped"

@@ -107,3 +107,65 @@ def test_an_edit_after_shipment_is_recorded_and_flagged_not_sent(sent, django_ca
     assert "ship-to address" in order.problem
     assert len(ss.calls("POST", "/orders/createorders")) == 1
     assert (_shadow("A"), _shadow("B")) == (18, 19)
+
+
+def test_edits_cost_a_constant_number_of_queries_per_page(django_capture_on_commit_callbacks):
+    from dataclasses import replace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from marketplaces.connectors.amazon import parse_order
+    from marketplaces.models import MarketplaceAccount
+    from marketplaces.services.ingest import ingest_orders
+    from marketplaces.simulators.amazon import AmazonSimulator
+
+    account = MarketplaceAccount.objects.create(channel="amazon", name="Edits", shipstation_store_id=310001)
+    StockLevel.objects.create(sku="A", zoho_available=5000, shadow_available=5000)
+    sim = AmazonSimulator()
+
+    def page(prefix, n):
+        return [
+            parse_order(sim.add_order(f"{prefix}-{i:07d}", items=[{"sku": "A", "quantity": 2}]))
+            for i in range(n)
+        ]
+
+    def edited(pulled):
+        later = timezone.now() - timedelta(minutes=3)
+        return [
+            replace(
+                p, updated_at=later, lines=[replace(p.lines[0], quantity=1)], buyer={**p.buyer, "ship_to": {}}
+            )
+            for p in pulled
+        ]
+
+    small, big = page("301", 10), page("302", 100)
+    ingest_orders(account, small)
+    ingest_orders(account, big)
+    with CaptureQueriesContext(connection) as q10:
+        assert ingest_orders(account, edited(small)).edited == 10
+    with CaptureQueriesContext(connection) as q100:
+        assert ingest_orders(account, edited(big)).edited == 100
+    assert len(q100) == len(q10), [q["sql"][:80] for q in q100.captured_queries]
+    assert _shadow("A") == 5000 - 110
+
+
+def test_an_order_flagged_for_a_missing_sku_goes_to_shipstation_once_the_marketplace_fixes_it(
+    flow, django_capture_on_commit_callbacks
+):
+    ss, amz, _, account = flow
+    record = amz.add_order(
+        ORDER_ID, items=[{"sku": None, "quantity": 1}], updated=timezone.now() - timedelta(minutes=40)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account)
+    assert Order.objects.get().state == Order.State.FLAGGED and ss.order_by_key(KEY) is None
+
+    record["orderItems"][0]["product"]["sellerSku"] = "A"
+    _edit(amz, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account, since=timezone.now() - timedelta(hours=2))
+
+    order = Order.objects.get()
+    assert (order.state, order.problem, order.problem_kind) == (Order.State.SENT, "", "")
+    assert [i["sku"] for i in ss.order_by_key(KEY)["items"]] == ["A"]
