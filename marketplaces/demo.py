@@ -26,7 +26,10 @@ def seed() -> list[str]:
             "shipstation_store_id": 310001,
         },
     )
-    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}", *seed_ebay()]
+    return [
+        f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}",
+        *seed_ebay(),
+    ]
 
 
 EBAY_SIMULATOR = "http://127.0.0.1:8110"

@@ -164,7 +164,7 @@ class EbaySimulator(Simulator):
                 status="Cancelled", cancel_status=cancel_status, modified=_now() - timedelta(minutes=3)
             )
 
-    def add_listing(self, sku: str, model: str | None = None, quantity: int = 0) -> None:
+    def add_listing(self, sku: str, model: str | None = None, quantity: int | None = None) -> None:
         with self.lock:
             self.listings[sku] = {"model": model or self.listing_model, "quantity": quantity}
 
