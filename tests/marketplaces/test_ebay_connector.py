@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
-from integration_server.simulators import serve_in_thread
 from marketplaces.clients.ebay import EbayClient, EbayTokenRefused
 from marketplaces.clients.ebay_xml import UnsafeXmlError, parse_xml, response_root
 from marketplaces.connectors import QuantityUpdate, ShipmentConfirmation
@@ -26,8 +25,9 @@ from marketplaces.connectors.ebay import (
     revise_results,
 )
 from marketplaces.models import MarketplaceAccount
-from marketplaces.simulators.ebay import EbaySimulator
 from tests.conftest import SHARED_FIXTURES, load_fixture
+from tests.marketplaces.ebay_support import *  # noqa: F403 - the eBay simulator fixture
+from tests.marketplaces.ebay_support import sim_account
 
 pytestmark = pytest.mark.django_db
 
@@ -57,31 +57,6 @@ def _token(name="oauth-refresh-token-grant-response-kb5075.json"):
 
 def _page(name: str):
     return parse_orders_page(parse_xml(_fixture_bytes(name)))
-
-
-@pytest.fixture
-def sim():
-    simulator = EbaySimulator()
-    server = serve_in_thread(simulator)
-    cache.clear()
-    yield simulator
-    server.shutdown()
-
-
-def sim_account(sim, name="eBay sim", listing_model="inventory_api", store_id=310002) -> MarketplaceAccount:
-    return MarketplaceAccount.objects.create(
-        channel="ebay",
-        name=name,
-        api_base_url=sim.base_url,
-        auth_base_url=sim.base_url,
-        credentials={
-            "client_id": sim.client_id,
-            "client_secret": sim.client_secret,
-            "refresh_token": next(iter(sim.refresh_tokens)),
-        },
-        options={"listing_model": listing_model, "site_id": 0},
-        shipstation_store_id=store_id,
-    )
 
 
 # --- every fixture ------------------------------------------------------------------------------------------
