@@ -81,6 +81,18 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
             "pull_interval_minutes",
         )
 
+    def clean_options(self):
+        options = self.cleaned_data.get("options") or {}
+        if self.cleaned_data.get("channel") == "ebay" and isinstance(options, dict):
+            from marketplaces.connectors.ebay import LISTING_MODELS
+
+            model = options.get("listing_model", "inventory_api")
+            if model not in LISTING_MODELS:
+                raise forms.ValidationError(
+                    f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
+                )
+        return options
+
     def clean_new_credentials(self):
         value = self.cleaned_data.get("new_credentials")
         if value in (None, ""):

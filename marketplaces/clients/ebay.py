@@ -233,7 +233,16 @@ class EbayClient(ApiClient):
                 raise PermanentError(f"{call_name}: {exc}", vendor=self.vendor) from exc
             except ValueError as exc:
                 raise RetryableError(f"{call_name}: unreadable answer ({exc})", vendor=self.vendor) from exc
-            errors = [e for e in trading_errors(root) if e.severity != "Warning"]
+            every = trading_errors(root)
+            errors = [e for e in every if e.severity != "Warning"]
+            log.info(
+                "ebay.trading",
+                extra={
+                    "call": call_name,
+                    "ack": (root.findtext("Ack") or "").strip(),
+                    "error_codes": [e.code for e in every][:10],
+                },
+            )
             if any(e.code in TOKEN_ERROR_CODES for e in errors):
                 self.drop_token()
                 if attempt == 1:
