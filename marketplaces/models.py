@@ -63,6 +63,9 @@ class MarketplaceAccount(models.Model):
     config_problem = models.TextField(
         blank=True, help_text="A setting the marketplace rejects (e.g. eBay listing model); fix, then clear."
     )
+    # The current OAuth access token, encrypted, shared by every process (web, workers): {"token", "expires_at",
+    # "key"} where "key" names the credentials it was issued for. Never shown in the admin.
+    access_token_cache = EncryptedJSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["channel", "name"]

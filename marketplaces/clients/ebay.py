@@ -1,5 +1,5 @@
-"""eBay client: OAuth user token from the refresh token (cached, shared by every caller of the account's
-cache), the Trading API (XML over ``requests``, ``X-EBAY-API-*`` headers, the user token in
+"""eBay client: OAuth user token from the refresh token (cached in the process and shared by every process
+through the account row, encrypted), the Trading API (XML over ``requests``, ``X-EBAY-API-*`` headers, the user token in
 ``X-EBAY-API-IAF-TOKEN``) and the REST Inventory API (``Authorization: Bearer``).
 
 Errors become the kernel's typed errors:
@@ -19,10 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from datetime import timedelta
 
 import requests
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from integration_server.http import pacing
 from integration_server.http.client import ApiClient
@@ -117,11 +119,41 @@ class EbayClient(ApiClient):
         return f"ebay:user-token:{self.account.pk}:{digest}"
 
     def drop_token(self) -> None:
+        from marketplaces.models import MarketplaceAccount
+
         cache.delete(self._token_cache_key())
+        MarketplaceAccount.objects.filter(pk=self.account.pk).update(access_token_cache={})
+
+    def _shared_token(self, key: str) -> str:
+        """The token another process stored on the account (encrypted), while valid for these credentials."""
+        from marketplaces.models import MarketplaceAccount
+
+        stored = (
+            MarketplaceAccount.objects.filter(pk=self.account.pk)
+            .values_list("access_token_cache", flat=True)
+            .first()
+        ) or {}
+        expires = parse_datetime(stored.get("expires_at") or "")
+        if stored.get("key") != key or not stored.get("token") or expires is None:
+            return ""
+        ttl = (expires - timezone.now()).total_seconds() - TOKEN_EARLY_REFRESH_SECONDS
+        if ttl <= 0:
+            return ""
+        cache.set(key, stored["token"], ttl)
+        return stored["token"]
+
+    def _share_token(self, key: str, token: str, expires_in: int) -> None:
+        from marketplaces.models import MarketplaceAccount
+
+        expires_at = timezone.now() + timedelta(seconds=expires_in)
+        MarketplaceAccount.objects.filter(pk=self.account.pk).update(
+            access_token_cache={"token": token, "expires_at": expires_at.isoformat(), "key": key}
+        )
 
     def access_token(self) -> str:
+        """The user token: this process's cache, else the one shared on the account row, else a refresh."""
         key = self._token_cache_key()
-        cached = cache.get(key)
+        cached = cache.get(key) or self._shared_token(key)
         if cached:
             return cached
         missing = [k for k in ("client_id", "client_secret", "refresh_token") if not self.creds.get(k)]
@@ -164,11 +196,13 @@ class EbayClient(ApiClient):
             raise RetryableError("eBay token refresh failed", vendor=self.vendor, status=resp.status_code)
         data = resp.json()
         token = data["access_token"]
-        ttl = int(data.get("expires_in", 7200)) - TOKEN_EARLY_REFRESH_SECONDS
+        expires_in = int(data.get("expires_in", 7200))
         self._keep_new_refresh_token(data)
         clear_auth_problem(self.account)
-        if ttl > 0:
-            cache.set(self._token_cache_key(), token, ttl)
+        key = self._token_cache_key()  # after a rotation: the key of the new refresh token
+        if expires_in - TOKEN_EARLY_REFRESH_SECONDS > 0:
+            cache.set(key, token, expires_in - TOKEN_EARLY_REFRESH_SECONDS)
+            self._share_token(key, token, expires_in)
         return token
 
     def _keep_new_refresh_token(self, data: dict) -> None:

@@ -301,6 +301,30 @@ def test_refresh_token_na_keeps_the_stored_one_and_the_token_is_cached(account):
 
 
 @responses.activate
+def test_the_user_token_is_shared_by_processes_through_the_account_row_encrypted(account):
+    from django.db import connection
+
+    _token()
+    assert EbayClient(account).access_token() == "v^1.1#i ... AjRV4yNjA="
+    cache.clear()  # another process: its own (empty) local cache
+    assert (
+        EbayClient(MarketplaceAccount.objects.get(pk=account.pk)).access_token() == "v^1.1#i ... AjRV4yNjA="
+    )
+    assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT access_token_cache FROM marketplaces_marketplaceaccount WHERE id = %s", [account.pk]
+        )
+        (raw,) = cursor.fetchone()
+    assert raw.startswith("enc1:") and "AjRV4yNjA" not in raw
+    # a refused token is dropped everywhere: the next caller refreshes
+    EbayClient(account).drop_token()
+    _token()
+    EbayClient(MarketplaceAccount.objects.get(pk=account.pk)).access_token()
+    assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 2
+
+
+@responses.activate
 def test_a_refresh_answer_without_refresh_token_keeps_the_stored_one(account):
     _token("oauth-refresh-token-grant-response-docs.json")
     assert EbayClient(account).access_token() == "v^1.1#i ... AjRV4yNjA="
@@ -491,3 +515,21 @@ def test_open_orders_for_the_alerts(sim):
     sim.add_order("04-00000-00003", paid=False)
     sim.cancel("04-00000-00002")
     assert [o.marketplace_order_id for o in EbayConnector(account).list_open_orders()] == ["04-00000-00001"]
+
+
+def test_an_unpaid_order_arrives_once_paid(sim):
+    from marketplaces.services.pull import pull_orders
+
+    account = sim_account(sim)
+    sim.add_order("05-00000-00001", paid=False)
+    assert pull_orders(account).result.created == 0
+    sim.pay("05-00000-00001")
+    summary = pull_orders(account)
+    assert summary.result.created == 1 and account.orders.get().marketplace_order_id == "05-00000-00001"
+
+
+def test_rest_quota_is_throttled(sim):
+    account = sim_account(sim)
+    sim.set_quota("bulkUpdatePriceQuantity", 0)
+    with pytest.raises(ThrottledError, match="quota"):
+        EbayConnector(account).update_quantities([QuantityUpdate("A", 1)])
