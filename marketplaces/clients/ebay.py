@@ -81,9 +81,11 @@ def token_url(account) -> str:
 def record_auth_problem(account, message: str) -> None:
     from marketplaces.models import MarketplaceAccount
 
-    text = f"{message} (since {timezone.now():%Y-%m-%d %H:%M} UTC)"
-    MarketplaceAccount.objects.filter(pk=account.pk).update(auth_problem=text[:2000])
-    account.auth_problem = text[:2000]
+    if (account.auth_problem or "").startswith(message[:1900]):
+        return  # the same refusal again: keep the time it started
+    text = f"{message[:1900]} (since {timezone.now():%Y-%m-%d %H:%M} UTC)"
+    MarketplaceAccount.objects.filter(pk=account.pk).update(auth_problem=text)
+    account.auth_problem = text
 
 
 def clear_auth_problem(account) -> None:
@@ -158,7 +160,9 @@ class EbayClient(ApiClient):
             return cached
         missing = [k for k in ("client_id", "client_secret", "refresh_token") if not self.creds.get(k)]
         if missing:
-            raise EbayTokenRefused(f"account lacks {', '.join(missing)}", vendor=self.vendor)
+            message = f"account lacks {', '.join(missing)}: store them in the admin"
+            record_auth_problem(self.account, message)
+            raise EbayTokenRefused(message, vendor=self.vendor)
         basic = base64.b64encode(f"{self.creds['client_id']}:{self.creds['client_secret']}".encode()).decode()
         try:
             resp = self.session.post(
