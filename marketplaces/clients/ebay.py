@@ -183,15 +183,13 @@ class EbayClient(ApiClient):
         self.token_refreshes += 1
         if resp.status_code in (400, 401, 403):
             error = _json_field(resp, "error") or f"HTTP {resp.status_code}"
-            what = (
-                "eBay refused the client id/secret"
-                if error == "invalid_client"
-                else "eBay refused the refresh token"
-            )
-            message = (
-                f"{what} ({error}): the seller must grant consent again and ops must store the new "
-                "refresh token on this account"
-            )
+            if error == "invalid_client":
+                message = "eBay refused the client id/secret (invalid_client): check the application keys"
+            else:
+                message = (
+                    f"eBay refused the refresh token ({error}): the seller must grant consent again and ops "
+                    "must store the new refresh token on this account"
+                )
             record_auth_problem(self.account, message)
             raise EbayTokenRefused(message, vendor=self.vendor, status=resp.status_code)
         if resp.status_code == 429:
