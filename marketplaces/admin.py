@@ -185,7 +185,9 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "refresh_token" in (form.cleaned_data.get("new_credentials") or {}):
-            obj.refresh_token_issued_at, obj.auth_problem = timezone.now(), ""
+            obj.auth_problem = ""
+            if obj.channel == "ebay":  # eBay refresh tokens expire (about 18 months): their age is watched
+                obj.refresh_token_issued_at = timezone.now()
         if change and {"options", "channel"} & set(form.changed_data):
             obj.config_problem = ""  # ops changed the setting the marketplace rejected: the next push tells
         super().save_model(request, obj, form, change)

@@ -399,7 +399,7 @@ class EbayConnector(MarketplaceConnector):
 def refresh_token_age_warning(account, now: datetime | None = None) -> str:
     """'' or a warning when the stored refresh token nears (or passed) its assumed lifetime."""
     issued = account.refresh_token_issued_at
-    if issued is None:
+    if issued is None or account.channel != "ebay":
         return ""
     now = now or timezone.now()
     expires = issued + timedelta(days=conf.EBAY_REFRESH_TOKEN_LIFETIME_DAYS)
