@@ -198,3 +198,25 @@ def test_zoho_resync_publishes_to_ebay_in_ceil_changed_over_batch_calls(
     call_command("zoho_resync", stdout=StringIO())
     run_pushes()
     assert len(ebay_sim.requests) == before  # nothing changed: no eBay call at all
+
+
+def test_a_listing_model_mismatch_fails_the_push_at_once_and_is_shown_to_ops(
+    ebay_stocked, zoho_sim, ebay_sim, client
+):
+    from integration_server.models import OutboundJob
+
+    ebay_stocked.options = {
+        "listing_model": "trading",
+        "site_id": 0,
+    }  # but the listings are Inventory API ones
+    ebay_stocked.save(update_fields=["options"])
+    zoho_sim.add_items(4, stock=lambda i: 9)
+    sync_items(full=True)
+    run_pushes()
+    job = OutboundJob.objects.get(kind="stock.push")
+    assert (job.state, job.retries_used) == (OutboundJob.State.FAILED, 0)  # a configuration error: no retry
+    assert "listing_model" in job.last_error
+    assert trading_calls(ebay_sim, "ReviseInventoryStatus") == 1
+    ebay_stocked.refresh_from_db()
+    assert "set listing_model to 'inventory_api'" in ebay_stocked.config_problem
+    assert any("listing_model" in p for p in client.get("/healthz").json()["problems"])
