@@ -49,7 +49,7 @@ def test_check_connection_command_for_ebay_and_amazon(sim, amazon_sim):
     assert calls == {"GeteBayOfficialTime", "GetOrders"}  # reads only
 
 
-def test_check_connection_reports_a_revoked_refresh_token(sim):
+def test_check_connection_reports_a_revoked_refresh_token(sim, admin_client):
     ebay = sim_account(sim)
     sim.revoke_refresh_tokens()
     out = StringIO()
@@ -58,6 +58,12 @@ def test_check_connection_reports_a_revoked_refresh_token(sim):
     assert "FAIL user token from the refresh token: EbayTokenRefused" in out.getvalue()
     ebay.refresh_from_db()
     assert "invalid_grant" in ebay.auth_problem
+    page = admin_client.get(
+        reverse("admin:marketplaces_marketplaceaccount_change", args=[ebay.pk])
+    ).content.decode()
+    assert "eBay refused the refresh token (invalid_grant)" in page
+    listing = admin_client.get(reverse("admin:marketplaces_marketplaceaccount_changelist")).content.decode()
+    assert 'alt="False"' in listing  # the "credentials ok" column
     with pytest.raises(CommandError, match="unknown account"):
         call_command("check_connection", "nope")
     with pytest.raises(CommandError, match="--all"):
