@@ -96,7 +96,7 @@ class ApiClient:
         except AuthenticationError as exc:
             # An access token the vendor no longer accepts (expired early, revoked, rotated): drop it,
             # refresh once, retry once. Only then is a refusal a credential error.
-            if exc.status not in (401, 403) or self.on_authentication_failed() is False:
+            if not getattr(exc, "token_refused", False) or self.on_authentication_failed() is False:
                 raise
             log.info("http.token_refused", extra={"vendor": self.vendor, "status": exc.status})
             return self._request_once(method, path, expected, extra_headers, kwargs, retried=True)
@@ -111,6 +111,7 @@ class ApiClient:
         retried=False,
     ) -> requests.Response:
         url = self.url_for(path)
+        # a failed token refresh raises here: a credential error, not retried
         headers = {"Accept": "application/json", **self.auth_headers(), **extra_headers}
         waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst)
         started = time.monotonic()
@@ -133,7 +134,11 @@ class ApiClient:
         if retried:
             extra["token_refreshed"] = True
         log.log(level, "http.call", extra=extra)
-        self.check(response, method, parts.path, expected)
+        try:
+            self.check(response, method, parts.path, expected)
+        except AuthenticationError as exc:
+            exc.token_refused = response.status_code in (401, 403)  # the vendor refused what we sent
+            raise
         return response
 
     def check(self, response: requests.Response, method: str, path: str, expected: tuple[int, ...]) -> None:

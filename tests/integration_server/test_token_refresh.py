@@ -14,6 +14,7 @@ from logistics.shipstation.shipments import PUSH_TRACKING_KIND, poll_shipstation
 from marketplaces.clients.amazon import AmazonClient
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
+from tests.marketplaces.ebay_support import sim  # noqa: F401 - the eBay simulator fixture
 from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 BASE = "https://api.vendor.test/v1"
@@ -122,3 +123,18 @@ def test_amazon_failed_refresh_is_the_credential_error(amazon_sim):
     with pytest.raises(AuthenticationError, match="LWA refused"):
         client.search_orders({"marketplaceIds": "ATVPDKIKX0DER", "lastUpdatedAfter": "2026-01-01T00:00:00Z"})
     assert len(amazon_sim.calls("GET", "/orders/2026-01-01/orders")) == 2
+
+
+@pytest.mark.django_db
+def test_ebay_rest_401_on_a_stale_token_gets_the_kernel_refresh_and_one_retry(sim):  # noqa: F811
+    from marketplaces.clients.ebay import EbayClient
+    from tests.marketplaces.ebay_support import sim_account
+
+    client = EbayClient(sim_account(sim))
+    client.user_rate_limits()
+    sim.expire_tokens()
+
+    client.user_rate_limits()
+
+    assert client.token_refreshes == 2
+    assert len(sim.calls("GET", "/developer/analytics/v1_beta/user_rate_limit/")) == 3

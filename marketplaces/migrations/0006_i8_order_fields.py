@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplaces', '0004_account_pull_checkpoint'),
+        ('marketplaces', '0005_i13_ebay_token_age'),
     ]
 
     operations = [
