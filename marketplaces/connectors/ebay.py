@@ -155,7 +155,37 @@ def parse_order(order: Element) -> PulledOrder | None:
         is_shipped=bool(text(order, "ShippedTime")) and not cancelled,
         sales_channel=text(first_tx, "TransactionSiteID"),
         raw={"xml": tostring(order, encoding="unicode")},
+        **shipping_fields(order),
     )
+
+
+def shipping_fields(order: Element) -> dict:
+    """What ShipStation is told besides the lines (README: field mapping): the earliest handle-by time of
+    the order's transactions (the latest ship date), the shipping service and cost the buyer chose, the tax
+    (the transactions' TotalTaxAmount, collected by the seller or by eBay, else the order's SalesTaxAmount)."""
+    handle_by = [
+        t
+        for t in (
+            _dt(text(tx, "ShippingServiceSelected/ShippingPackageInfo/HandleByTime"))
+            for tx in order.findall("TransactionArray/Transaction")
+        )
+        if t
+    ]
+    taxes = [
+        _money(text(tx, path))
+        for tx in order.findall("TransactionArray/Transaction")
+        for path in ("Taxes/TotalTaxAmount", "eBayCollectAndRemitTaxes/TotalTaxAmount")
+        if text(tx, path)
+    ]
+    tax = sum((t for t in taxes if t is not None), Decimal(0)) if taxes else None
+    return {
+        "ship_by": min(handle_by) if handle_by else None,
+        "shipping_service": text(order, "ShippingServiceSelected/ShippingService")[:100],
+        "shipping_amount": _money(text(order, "ShippingServiceSelected/ShippingServiceCost")),
+        "tax_amount": tax
+        if tax is not None
+        else _money(text(order, "ShippingDetails/SalesTax/SalesTaxAmount")),
+    }
 
 
 def parse_orders_page(root: Element) -> tuple[list[PulledOrder], bool]:

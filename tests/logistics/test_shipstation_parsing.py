@@ -265,3 +265,21 @@ def test_field_mapping_from_an_amazon_order_to_shipstation(fixture_payload):
     assert sent["requestedShippingService"] == "STANDARD"
     assert (sent["amountPaid"], sent["shippingAmount"], sent["taxAmount"]) == (1599.9, 25.0, 12.3)
     assert sent["advancedOptions"]["customField3"] == "Currency: BRL"
+
+
+def test_field_mapping_from_an_ebay_order():
+    from marketplaces.clients.ebay_xml import parse_xml
+    from marketplaces.connectors.ebay import parse_orders_page
+
+    xml = (
+        SHARED_FIXTURES / "ebay" / "trading-GetOrdersResponse-completed-shipped-with-tracking.xml"
+    ).read_bytes()
+    orders, _ = parse_orders_page(parse_xml(xml))
+    pulled = orders[0]
+    assert pulled.ship_by == datetime(2021, 9, 3, 4, 59, 59, tzinfo=UTC)  # HandleByTime
+    assert pulled.shipping_service == "ShippingMethodStandard"
+    assert (pulled.shipping_amount, pulled.tax_amount, pulled.currency) == (
+        Decimal("0.0"),
+        Decimal("2.15"),
+        "USD",
+    )
