@@ -13,7 +13,7 @@ from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import outbound, tracking
-from logistics.shipstation.shipments import PUSH_TRACKING_KIND
+from logistics.shipstation.shipments import PUSH_TRACKING_KIND, shipped_quantities
 from marketplaces.admin import register_order_action, register_order_inline
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret")
@@ -92,10 +92,29 @@ class ShipStationOrderInline(admin.StackedInline):
         "last_error",
         "sent_at",
         "cancelled_at",
+        "shipped_units",
         "jobs",
     )
     readonly_fields = fields
     verbose_name = "ShipStation"
+
+    @admin.display(description="shipped")
+    def shipped_units(self, obj):
+        """Units shipped per line by the order's packages (not voided): a partial shipment says what is left."""
+        lines = list(obj.order.lines.all())
+        packages = [
+            items or []
+            for items in ShipStationShipment.objects.filter(order_id=obj.order_id, voided=False).values_list(
+                "items", flat=True
+            )
+        ]
+        if not packages:
+            return "nothing yet"
+        shipped = shipped_quantities(lines, packages)
+        return ", ".join(
+            f"{line.sku or line.line_id}: {min(shipped[line.pk], line.quantity)}/{line.quantity}"
+            for line in lines
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -118,6 +118,12 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
                 "buyer",
                 "problem",
                 "problem_kind",
+                "currency",
+                "order_total",
+                "shipping_amount",
+                "tax_amount",
+                "ship_by",
+                "shipping_service",
             )
         }
         new_orders, changed, newly_cancelled, maybe_edited = [], [], [], []
@@ -241,8 +247,11 @@ def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_event
     edits, flagged, applied = [], [], []
     line_updates, line_creates = [], []
     for order, pulled in candidates:
-        address_changed = _address(order.buyer) != _address(pulled.buyer)
-        changes = _line_changes(stored.get(order.pk, []), pulled)
+        # a version without address or lines (personal data removed after a while, a partial answer) is
+        # not an edit: what is missing is kept, never "changed to nothing"
+        new_address = _address(pulled.buyer)
+        address_changed = any(new_address) and _address(order.buyer) != new_address
+        changes = _line_changes(stored.get(order.pk, []), pulled) if pulled.lines else []
         if not address_changed and not changes:
             continue
         if order.state in SHIPPED_STATES:
@@ -256,10 +265,18 @@ def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_event
             order.problem = problem_of(pulled)  # the marketplace fixed the order: it goes on as new
             order.problem_kind = Order.ProblemKind.ORDER_DATA if order.problem else ""
             order.state = State.FLAGGED if order.problem else State.NEW
-        order.buyer = pulled.buyer
-        order.currency, order.order_total = pulled.currency[:3], pulled.total
-        order.shipping_amount, order.tax_amount = pulled.shipping_amount, pulled.tax_amount
-        order.ship_by, order.shipping_service = pulled.ship_by, pulled.shipping_service[:100]
+        buyer = {**(order.buyer or {}), **{k: v for k, v in (pulled.buyer or {}).items() if v}}
+        if not address_changed:
+            buyer["ship_to"] = (order.buyer or {}).get("ship_to") or buyer.get("ship_to") or {}
+        order.buyer = buyer
+        order.currency = pulled.currency[:3] or order.currency
+        order.order_total = pulled.total if pulled.total is not None else order.order_total
+        if pulled.shipping_amount is not None:
+            order.shipping_amount = pulled.shipping_amount
+        if pulled.tax_amount is not None:
+            order.tax_amount = pulled.tax_amount
+        order.ship_by = pulled.ship_by or order.ship_by
+        order.shipping_service = pulled.shipping_service[:100] or order.shipping_service
         applied.append(order)
         line_changes = []
         for old, new in changes:

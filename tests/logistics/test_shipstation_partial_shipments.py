@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import AlertRule, RuleKind
@@ -41,13 +42,17 @@ def _ship(ss, package, django_capture_on_commit_callbacks):
     return labels
 
 
-def test_an_order_is_partially_shipped_until_every_line_is_covered(sent, django_capture_on_commit_callbacks):
+def test_an_order_is_partially_shipped_until_every_line_is_covered(
+    sent, django_capture_on_commit_callbacks, admin_client
+):
     ss, amz, *_ = sent
     order = Order.objects.get()
 
     _ship(ss, [("A", 1)], django_capture_on_commit_callbacks)
     order.refresh_from_db()
     assert order.state == Order.State.PARTIALLY_SHIPPED
+    page = admin_client.get(reverse("admin:marketplaces_order_change", args=[order.pk])).content.decode()
+    assert "Partially shipped" in page and "A: 1/2, B: 0/1" in page
 
     _ship(ss, [("A", 1)], django_capture_on_commit_callbacks)
     order.refresh_from_db()

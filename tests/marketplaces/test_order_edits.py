@@ -169,3 +169,16 @@ def test_an_order_flagged_for_a_missing_sku_goes_to_shipstation_once_the_marketp
     order = Order.objects.get()
     assert (order.state, order.problem, order.problem_kind) == (Order.State.SENT, "", "")
     assert [i["sku"] for i in ss.order_by_key(KEY)["items"]] == ["A"]
+
+
+def test_a_version_without_address_or_lines_is_not_an_edit(sent, django_capture_on_commit_callbacks):
+    ss, amz, _, account = sent
+    record = _edit(amz, 10)
+    record["recipient"]["deliveryAddress"] = {}  # personal data no longer returned
+    record["orderItems"] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = pull_orders(account, since=timezone.now() - timedelta(hours=2))
+    assert summary.result.edited == 0
+    assert len(ss.calls("POST", "/orders/createorders")) == 1
+    assert Order.objects.get().buyer["ship_to"]["street1"] == "2201 Westlake Ave"
+    assert (_shadow("A"), _shadow("B")) == (18, 19)
