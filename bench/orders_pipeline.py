@@ -2,7 +2,8 @@
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/is_orders /work/venv/bin/python bench/orders_pipeline.py [--orders 5000]
 
-Prints (1) orders per second from a pulled page to stored orders + lines + raw payloads + outbox rows
+Prints (1) orders per second from a pulled page to stored orders + lines + raw payloads + outbox rows, (1b)
+the same orders edited before shipment (lines, address, shadow stock, update jobs),
 (ingest only, pages of 100), (2) the same through real HTTP against the Amazon simulator (pull_orders), and
 (3) the ShipStation calls per 1,000 orders when the outbox sends them (the floor is 10: 100 per call).
 Creates and drops its own test database (test_<name>)."""
@@ -92,6 +93,34 @@ def main() -> None:
             ingest_orders(local, [parse_order(amz.add_order(f"902-{i:07d}-0000000")) for i in range(100)])
         amz.orders.clear()
 
+        # (1b) the same orders edited on the marketplace before shipment (a line's quantity, the address):
+        # our copy, the shadow stock and an update job per order; pages of 100
+        from dataclasses import replace
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        later = timezone.now() - timedelta(minutes=3)
+        edited_pages = [
+            [
+                replace(
+                    p,
+                    updated_at=later,
+                    lines=[replace(p.lines[0], quantity=3), *p.lines[1:]],
+                    buyer={**p.buyer, "ship_to": {**p.buyer["ship_to"], "street1": "1 Edited Road"}},
+                )
+                for p in page
+            ]
+            for page in pages
+        ]
+        t0 = time.perf_counter()
+        edited = 0
+        for page in edited_pages[:-1]:
+            edited += ingest_orders(local, page).edited
+        with CaptureQueriesContext(connection) as edit_queries:
+            edited += ingest_orders(local, edited_pages[-1]).edited
+        edit_s = time.perf_counter() - t0
+
         # (2) through HTTP: Amazon simulator -> pull_orders (LWA, paging, parsing, ingest)
         for i in range(n):
             amz.add_order(f"901-{i:07d}-0000000")
@@ -129,6 +158,9 @@ def main() -> None:
     print(f"SQL queries to ingest one page of 100 new orders: {len(queries)}")
     print(
         f"ingest (pages of 100 -> orders + lines + raw payloads + outbox rows): {n} orders in {ingest_s:.2f}s = {n / ingest_s:,.0f} orders/s ({jobs} outbox rows)"
+    )
+    print(
+        f"edits before shipment (pages of 100 -> lines, address, shadow stock, update jobs): {edited} orders in {edit_s:.2f}s = {edited / edit_s:,.0f} orders/s; SQL queries for the last page: {len(edit_queries)}"
     )
     print(
         f"pull over HTTP from the Amazon simulator: {summary.result.created} orders, {summary.pages} pages in {pull_s:.2f}s = {summary.result.created / pull_s:,.0f} orders/s"
