@@ -2,9 +2,9 @@
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/is_orders /work/venv/bin/python bench/orders_pipeline.py [--orders 5000]
 
-Prints (1) orders per second from a pulled page to stored orders + lines + raw payloads + outbox rows, (1b)
-the same orders edited before shipment (lines, address, shadow stock, update jobs),
-(ingest only, pages of 100), (2) the same through real HTTP against the Amazon simulator (pull_orders), and
+Prints (1) orders per second from a pulled page to stored orders + lines + raw payloads + outbox rows
+(ingest only, pages of 100), (1b) the same orders edited before shipment (lines, address, shadow stock,
+update jobs), (2) the same through real HTTP against the Amazon simulator (pull_orders), and
 (3) the ShipStation calls per 1,000 orders when the outbox sends them (the floor is 10: 100 per call).
 Creates and drops its own test database (test_<name>)."""
 
