@@ -172,17 +172,23 @@ def _send(rows_by_job: dict[int, ShipStationOrder], status: str) -> dict[int, ob
         return client.find_order(row.order_key, row.order.marketplace_order_id, row.store_id)
 
     return outcomes_from_answer(
-        {job_id: row.order_key for job_id, row in rows_by_job.items()}, data, read_back=read_back
+        {job_id: row.order_key for job_id, row in rows_by_job.items()},
+        data,
+        read_back=read_back,
+        known={job_id for job_id, row in rows_by_job.items() if row.shipstation_order_id},
     )
 
 
-def outcomes_from_answer(keys_by_job: dict[int, str], data: dict, read_back=None) -> dict[int, object]:
+def outcomes_from_answer(
+    keys_by_job: dict[int, str], data: dict, read_back=None, known: set[int] | None = None
+) -> dict[int, object]:
     """createorders answer -> job id -> the order's result, or the exception that fails that job alone.
 
     Only ShipStation saying the existing order is shipped / cancelled and cannot be updated counts as done
     (``refusals``); a message that merely mentions shipped / cancelled is checked by reading the order by
-    its orderKey (``read_back(job_id, result)`` -> the ShipStation order or None). A refusal about the
-    data fails at once (``ShipStationRefusedOrder``); only a passing server problem is retried."""
+    its orderKey (``read_back(job_id, result)`` -> the ShipStation order or None), and so is the exact
+    wording for an order ShipStation never confirmed holding (job not in ``known``, when given). A refusal
+    about the data fails at once (``ShipStationRefusedOrder``); only a passing server problem is retried."""
     results = {r.get("orderKey"): r for r in data.get("results") or []}
     outcomes: dict[int, object] = {}
     for job_id, key in keys_by_job.items():
@@ -197,6 +203,8 @@ def outcomes_from_answer(keys_by_job: dict[int, str], data: dict, read_back=None
             continue
         message = " ".join(str(result.get("errorMessage") or "refused without a message").split())[:500]
         kind = classify_refusal(message)
+        if kind is Refusal.NOT_UPDATABLE and known is not None and job_id not in known and read_back:
+            kind = Refusal.UNSURE  # "already shipped" for an order we never saw accepted: check it
         if kind is Refusal.UNSURE:
             held = read_back(job_id, result) if read_back else None
             if is_final_state(held):

@@ -173,3 +173,17 @@ def test_a_cancellation_shipstation_refuses_because_it_already_shipped_is_shown_
     assert row.state == ShipStationOrder.State.CREATED and "Not cancelled" in row.last_error
     assert "already shipped" in order.problem
     assert ss.order_by_key("amazon:113-0000000-0000105")["orderStatus"] == "shipped"
+
+
+@pytest.mark.django_db
+def test_already_shipped_for_an_order_shipstation_never_held_is_checked_and_fails_visibly(flow, run_jobs):
+    ss, amz, _, account = flow
+    amz.add_order("113-0000000-0000106", items=[{"sku": "BIKE", "quantity": 1, "price": "999.00"}])
+    ss.refuse("amazon:113-0000000-0000106", "The order is shipped and cannot be updated.")
+    with run_jobs():
+        pull_orders(account)
+
+    order = Order.objects.get(marketplace_order_id="113-0000000-0000106")
+    assert _create_job(order).state == "failed"
+    assert ShipStationOrder.objects.get(order=order).state == ShipStationOrder.State.REFUSED
+    assert order.state == Order.State.FLAGGED and "cannot be updated" in order.problem
