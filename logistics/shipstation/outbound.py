@@ -9,7 +9,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from integration_server.http.errors import PermanentError, RetryableError
+from integration_server.http.errors import ExternalApiError, PermanentError, RetryableError, ThrottledError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
 from integration_server.outbox.runner import cancel as cancel_jobs
@@ -206,7 +206,16 @@ def outcomes_from_answer(
         if kind is Refusal.NOT_UPDATABLE and known is not None and job_id not in known and read_back:
             kind = Refusal.UNSURE  # "already shipped" for an order we never saw accepted: check it
         if kind is Refusal.UNSURE:
-            held = read_back(job_id, result) if read_back else None
+            try:
+                held = read_back(job_id, result) if read_back else None
+            except ThrottledError as exc:  # no budget left to check now: try again later, no retry spent
+                outcomes[job_id] = exc
+                continue
+            except ExternalApiError as exc:  # could not check: not done, not judged either; retried
+                outcomes[job_id] = RetryableError(
+                    f"{message} (reading it back failed: {exc})", vendor="shipstation"
+                )
+                continue
             if is_final_state(held):
                 result = {
                     **result,

@@ -187,3 +187,19 @@ def test_already_shipped_for_an_order_shipstation_never_held_is_checked_and_fail
     assert _create_job(order).state == "failed"
     assert ShipStationOrder.objects.get(order=order).state == ShipStationOrder.State.REFUSED
     assert order.state == Order.State.FLAGGED and "cannot be updated" in order.problem
+
+
+def test_a_failed_read_back_leaves_the_order_to_retry_not_done_and_not_refused():
+    from integration_server.http.errors import RetryableError, ThrottledError
+    from logistics.shipstation.outbound import ShipStationRefusedOrder, outcomes_from_answer
+
+    answer = {"results": [{"orderKey": k, "success": False, "errorMessage": ADDRESS_REFUSAL} for k in "ab"]}
+
+    def read_back(job_id, result):
+        if result["orderKey"] == "a":
+            raise RetryableError("GET /orders failed", status=503)
+        raise ThrottledError("budget", wait_seconds=20)
+
+    outcomes = outcomes_from_answer({1: "a", 2: "b"}, answer, read_back=read_back)
+    assert type(outcomes[1]) is RetryableError and not isinstance(outcomes[1], ShipStationRefusedOrder)
+    assert isinstance(outcomes[2], ThrottledError) and outcomes[2].wait_seconds == 20
