@@ -239,8 +239,8 @@ def _describe(address_changed: bool, changes) -> str:
 def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_events.OrderEdit]:
     """Orders seen again with a newer version: an address or line change (a line cancelled included) before
     shipment is applied to our copy and returned as an ``OrderEdit`` (lower apps update ShipStation and the
-    shadow stock by the difference); after shipment it is only recorded on the order and flagged. Three
-    queries plus one per edited order's lines (edits are rare)."""
+    shadow stock by the difference); after shipment it is only recorded on the order and flagged. A
+    constant number of queries per page."""
     stored: dict[int, list[OrderLine]] = {}
     for line in OrderLine.objects.filter(order_id__in=[o.pk for o, _ in candidates]):
         stored.setdefault(line.order_id, []).append(line)
@@ -255,11 +255,11 @@ def apply_edits(candidates: list[tuple[Order, PulledOrder]]) -> list[order_event
         if not address_changed and not changes:
             continue
         if order.state in SHIPPED_STATES:
-            order.problem_kind = Order.ProblemKind.EDITED_AFTER_SHIPMENT
-            order.problem = f"Changed on the marketplace after shipment (not applied): {_describe(address_changed, changes)}"[
-                :2000
-            ]
-            flagged.append(order)
+            problem = "Changed on the marketplace after shipment (not applied): "
+            problem = (problem + _describe(address_changed, changes))[:2000]
+            if order.problem != problem:  # the same change seen again is not flagged twice
+                order.problem, order.problem_kind = problem, Order.ProblemKind.EDITED_AFTER_SHIPMENT
+                flagged.append(order)
             continue
         if order.state == State.FLAGGED and order.problem_kind == Order.ProblemKind.ORDER_DATA:
             order.problem = problem_of(pulled)  # the marketplace fixed the order: it goes on as new
