@@ -32,6 +32,7 @@ class StatusChange:
     event_at: datetime | None
     description: str = ""
     via: str = "push"
+    after_delivery: bool = False  # reported for a delivered shipment: its status did not change
 
 
 Handler = Callable[[list], None]

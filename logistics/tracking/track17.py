@@ -70,6 +70,25 @@ def _parse_time(text: str | None) -> datetime | None:
         return None
 
 
+def delivered_time_in_history(info: dict) -> datetime | None:
+    """The earliest delivery the item's history shows: the ``Delivered`` milestone, or any provider event
+    whose stage or sub-status is Delivered. None when the parcel was never reported delivered."""
+    times = []
+    for milestone in info.get("milestone") or []:
+        if isinstance(milestone, dict) and milestone.get("key_stage") == "Delivered":
+            times.append(_parse_time(milestone.get("time_utc")) or _parse_time(milestone.get("time_iso")))
+    for provider in (info.get("tracking") or {}).get("providers") or []:
+        for event in (provider or {}).get("events") or []:
+            if not isinstance(event, dict):
+                continue
+            stage = str(event.get("stage") or "")
+            sub = str(event.get("sub_status") or "")
+            if stage == "Delivered" or sub.startswith("Delivered"):
+                times.append(_parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso")))
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
 def update_from_item(item: dict, overrides: dict | None = None) -> TrackingUpdate:
     """A push's ``data`` or a ``gettrackinfo`` ``accepted[]`` item -> a normalised update."""
     info = item.get("track_info") or {}
@@ -79,12 +98,17 @@ def update_from_item(item: dict, overrides: dict | None = None) -> TrackingUpdat
     status = map_status(main, sub, overrides)
     if status is None and main:
         log.warning("track17.unknown_status", extra={"status": main, "sub_status": sub})
+    event_at = _parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso"))
+    delivered_at = delivered_time_in_history(info)
+    if delivered_at is None and main == "Delivered":
+        delivered_at = event_at
     return TrackingUpdate(
         number=str(item.get("number") or ""),
         status=status,
         provider_status=main,
         provider_sub_status=sub,
-        event_at=_parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso")),
+        delivered_at=delivered_at,
+        event_at=event_at,
         description=(event.get("description") or latest.get("sub_status_descr") or "")[:500],
         carrier_code=str(item.get("carrier") or ""),
         tag=str(item.get("tag") or ""),
