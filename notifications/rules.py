@@ -1,7 +1,8 @@
 """Which email a fact calls for, its exactly-once key, and when not to send (pure; no Django).
 
 - ``split_package``: once per order.            key ``split_package:<source>:<shop>:<order id>``
-- ``presale_shipped``: once per shipment.        key ``presale_shipped:<tracking number>``
+- ``presale_shipped``: once per shipment.        key ``presale_shipped:<source>:<shop>:<fulfillment id>``
+  (a corrected tracking number of the same fulfillment is the same shipment: no second email)
 - ``exception_alert``: once per (number, status). key ``exception_alert:<tracking number>:<status>``
 - ``delivery_confirm``: once per number.         key ``delivery_confirm:<tracking number>``
 No email about a tracking event older than ``max_age_days``; no exception email once delivered.
@@ -30,6 +31,8 @@ def kind_for_status(status: str | None) -> str | None:
 
 def dedupe_key(kind: str, *, tracking_number: str = "", order_ref: str = "", status: str = "") -> str:
     if kind == SPLIT_PACKAGE:
+        return f"{kind}:{order_ref}"
+    if kind == PRESALE_SHIPPED and order_ref:
         return f"{kind}:{order_ref}"
     if kind == EXCEPTION_ALERT:
         return f"{kind}:{tracking_number}:{status}"

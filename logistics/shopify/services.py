@@ -8,7 +8,7 @@ import logging
 from django.db import transaction
 
 from integration_server.crypto import lookup_hash
-from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment
+from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment, TrackingStatus
 from logistics.shopify.client import ShopifyClient
 from logistics.shopify.rules import Package, packages_of, presale_items, split_decision
 from logistics.tracking import events
@@ -110,6 +110,51 @@ def _items(package: Package) -> list[dict]:
     return [{"sku": sku, "title": title, "quantity": qty} for sku, title, qty in package.items]
 
 
+def correct_tracking_numbers(shopify_order: ShopifyOrder, packages: list[Package]) -> list[str]:
+    """A fulfillment whose tracking number was corrected (``fulfillments/update``): its shipment takes the
+    new number, with the tracking reset, so the new number is registered and tracked instead of the old one,
+    and the emails keyed on the fulfillment are not sent again. Returns the new numbers."""
+    if shopify_order.pk is None:
+        return []
+    by_fulfillment: dict[str, list[str]] = {}
+    for package in packages:
+        by_fulfillment.setdefault(package.fulfillment_id, []).append(package.tracking_number)
+    numbers = [p.tracking_number for p in packages]
+    known = set(
+        TrackedShipment.objects.filter(tracking_number__in=numbers).values_list("tracking_number", flat=True)
+    )
+    replaced = (
+        TrackedShipment.objects.select_for_update()
+        .filter(shopify_order=shopify_order, fulfillment_id__in=list(by_fulfillment))
+        .exclude(tracking_number__in=numbers)
+        .order_by("pk")
+    )
+    corrected = []
+    for shipment in replaced:
+        unseen = [n for n in by_fulfillment[shipment.fulfillment_id] if n not in known]
+        if not unseen:
+            continue  # a number removed without a replacement: keep what we have
+        new_number = unseen[0]
+        known.add(new_number)
+        log.info("shopify.tracking_number_corrected", extra={"shipment_id": shipment.pk})
+        TrackedShipment.objects.filter(pk=shipment.pk).update(
+            tracking_number=new_number[:100],
+            registration=TrackedShipment.Registration.PENDING,
+            registration_error="",
+            registered_at=None,
+            status=TrackingStatus.PENDING,
+            provider_status="",
+            provider_sub_status="",
+            status_description="",
+            carrier_code="",
+            last_event_at=None,
+            last_push_at=None,
+            last_polled_at=None,
+        )
+        corrected.append(new_number)
+    return corrected
+
+
 def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
     email = (order.get("email") or "").strip()
     customer = _customer_first_name(order)
@@ -131,6 +176,7 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
             },
         )
         numbers = [p.tracking_number for p in packages]
+        corrected = correct_tracking_numbers(shopify_order, packages)
         existing = {
             s.tracking_number: s
             for s in TrackedShipment.objects.select_for_update().filter(tracking_number__in=numbers)
@@ -183,7 +229,7 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
             )
         }
         new_shipments = [shipments[s.tracking_number] for s in fresh if s.tracking_number in shipments]
-        enqueue_registration(new_shipments)
+        enqueue_registration(new_shipments + [shipments[n] for n in corrected if n in shipments])
 
         tags_by_sku = {line["sku"]: line["tags"] for line in lines if line["sku"]}
         rule = {"rule": shop.presale_rule, "prefixes": shop.sku_prefixes(), "presale_tags": shop.tags()}

@@ -107,32 +107,55 @@ class ShopifySimulator(Simulator):
             )
             remaining = sum(n["unfulfilledQuantity"] for n in order["lineItems"]["nodes"])
             order["displayFulfillmentStatus"] = "PARTIALLY_FULFILLED" if remaining else "FULFILLED"
-            return {
-                "id": fulfillment_id,
-                "order_id": int(order_id),
-                "status": "success",
-                "created_at": datetime.now(UTC).isoformat(),
-                "updated_at": datetime.now(UTC).isoformat(),
-                "tracking_company": company,
-                "shipment_status": None,
-                "email": order["email"],
-                "line_items": [
-                    {
-                        "id": int(node["lineItem"]["id"].rsplit("/", 1)[-1]),
-                        "sku": node["lineItem"]["sku"],
-                        "name": node["lineItem"]["name"],
-                        "title": node["lineItem"]["name"],
-                        "quantity": node["quantity"],
-                    }
-                    for node in shipped_nodes
-                ],
-                "tracking_number": tracking_numbers[0] if tracking_numbers else None,
-                "tracking_numbers": list(tracking_numbers),
-                "tracking_url": urls[0] if urls else None,
-                "tracking_urls": urls,
-                "name": order["fulfillments"][-1]["name"],
-                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
-            }
+            return self._rest_fulfillment(order, order["fulfillments"][-1])
+
+    def correct_tracking(self, order_id: int | str, fulfillment_id: int, tracking_numbers: list[str]) -> dict:
+        """Replace the tracking numbers of a fulfillment (a typo fixed in the admin); returns the
+        ``fulfillments/update`` payload."""
+        with self.lock:
+            order = self.orders[str(order_id)]
+            gid = f"gid://shopify/Fulfillment/{fulfillment_id}"
+            fulfillment = next(f for f in order["fulfillments"] if f["id"] == gid)
+            company = (fulfillment["trackingInfo"] or [{}])[0].get("company") or "UPS"
+            fulfillment["trackingInfo"] = [
+                {"number": n, "company": company, "url": f"https://www.ups.com/track?tracknum={n}"}
+                for n in tracking_numbers
+            ]
+            return self._rest_fulfillment(order, fulfillment)
+
+    @staticmethod
+    def _rest_fulfillment(order: dict, fulfillment: dict) -> dict:
+        """A fulfillment in the REST shape of the ``fulfillments/*`` webhooks."""
+        fulfillment_id = int(fulfillment["id"].rsplit("/", 1)[-1])
+        numbers = [t["number"] for t in fulfillment["trackingInfo"]]
+        urls = [t["url"] for t in fulfillment["trackingInfo"]]
+        company = (fulfillment["trackingInfo"] or [{}])[0].get("company")
+        return {
+            "id": fulfillment_id,
+            "order_id": int(order["id"].rsplit("/", 1)[-1]),
+            "status": "success",
+            "created_at": fulfillment["createdAt"],
+            "updated_at": datetime.now(UTC).isoformat(),
+            "tracking_company": company,
+            "shipment_status": None,
+            "email": order["email"],
+            "line_items": [
+                {
+                    "id": int(node["lineItem"]["id"].rsplit("/", 1)[-1]),
+                    "sku": node["lineItem"]["sku"],
+                    "name": node["lineItem"]["name"],
+                    "title": node["lineItem"]["name"],
+                    "quantity": node["quantity"],
+                }
+                for node in fulfillment["fulfillmentLineItems"]["nodes"]
+            ],
+            "tracking_number": numbers[0] if numbers else None,
+            "tracking_numbers": numbers,
+            "tracking_url": urls[0] if urls else None,
+            "tracking_urls": urls,
+            "name": fulfillment["name"],
+            "admin_graphql_api_id": fulfillment["id"],
+        }
 
     # --- the API --------------------------------------------------------------------------------------------
     @route("POST", r"/admin/api/([0-9]{4}-[0-9]{2}|unstable)/graphql\.json")

@@ -253,7 +253,11 @@ def apply_one_update(shipment, update: TrackingUpdate, *, via: str, now):
     if update.carrier_code and not shipment.carrier_code:
         shipment.carrier_code = update.carrier_code[:20]
     change = events.StatusChange(
-        shipment=shipment, status=update.status, event_at=update.event_at, description=update.description, via=via
+        shipment=shipment,
+        status=update.status,
+        event_at=update.event_at,
+        description=update.description,
+        via=via,
     )
     return "applied", change
 

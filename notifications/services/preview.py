@@ -24,6 +24,8 @@ def sample_context(kind: str) -> dict:
         return {
             **base,
             "package_count": 2,
+            "package_phrase": "2 packages",
+            "more_to_follow": False,
             "packages": [
                 {
                     "tracking_number": "1Z999AA10123456784",

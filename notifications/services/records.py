@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
@@ -44,6 +44,7 @@ class NotificationSpec:
     tracking_status: str = ""
     event_at: datetime | None = None
     suppressed_because: str = ""
+    send_after: datetime | None = None  # the send job waits until then (the split email's settle window)
     extra: dict = field(default_factory=dict)
 
 
@@ -67,6 +68,35 @@ def base_context(shop, *, customer_name: str, order_number: str) -> dict:
     }
 
 
+def package_phrase(count: int, more_to_come: bool) -> str:
+    """'2 packages', '1 package'; 'several packages' while lines remain unshipped (the count will grow)."""
+    if more_to_come:
+        return "several packages"
+    return f"{count} package{'' if count == 1 else 's'}"
+
+
+def split_context(shipped, base: dict) -> dict:
+    """Every package of the order known now, with its tracking link, and what is still to ship."""
+    order = shipped.order
+    pending = [
+        {"title": line["title"] or line["sku"], "quantity": line["unfulfilled"]}
+        for line in order.lines
+        if line.get("unfulfilled") and line.get("requires_shipping", True)
+    ]
+    count = len(shipped.shipments)
+    return {
+        **base,
+        "items": [
+            {"sku": line["sku"], "title": line["title"], "quantity": line["quantity"]} for line in order.lines
+        ],
+        "packages": [package_context(s) for s in shipped.shipments],
+        "package_count": count,
+        "package_phrase": package_phrase(count, bool(pending)),
+        "pending_items": pending,
+        "more_to_follow": bool(pending),
+    }
+
+
 def package_context(shipment) -> dict:
     return {
         "tracking_number": shipment.tracking_number,
@@ -81,15 +111,14 @@ def notify_orders_shipped(shipped_orders: list) -> None:
     """``split_package`` once per order; ``presale_shipped`` once per shipment."""
     specs = []
     now = timezone.now()
+    legacy_presale = presale_sent_by_tracking_number(
+        [n for shipped in shipped_orders for _, numbers, _ in shipped.presale for n in numbers]
+    )
     for shipped in shipped_orders:
         order, shop = shipped.order, shipped.order.shop
         base = base_context(shop, customer_name=order.customer_name, order_number=order.name)
         if shipped.split:
             order_ref = f"shopify:{shop.pk}:{order.order_id}"
-            shipped_lines = [
-                {"sku": line["sku"], "title": line["title"], "quantity": line["quantity"]}
-                for line in order.lines
-            ]
             specs.append(
                 NotificationSpec(
                     kind=rules.SPLIT_PACKAGE,
@@ -99,28 +128,25 @@ def notify_orders_shipped(shipped_orders: list) -> None:
                     shipment=shipped.shipments[0] if shipped.shipments else None,
                     order_number=order.name,
                     tracking_number=", ".join(s.tracking_number for s in shipped.shipments)[:100],
-                    context={
-                        **base,
-                        "items": shipped_lines,
-                        "packages": [package_context(s) for s in shipped.shipments],
-                        "package_count": len(shipped.shipments),
-                        "pending_items": [
-                            {"title": line["title"], "quantity": line["unfulfilled"]}
-                            for line in order.lines
-                            if line.get("unfulfilled") and line.get("requires_shipping", True)
-                        ],
-                    },
+                    context=split_context(shipped, base),
                     suppressed_because=rules.suppression_reason(
                         rules.SPLIT_PACKAGE, recipient=order.email, event_at=None, now=now
                     ),
+                    send_after=now + timedelta(minutes=conf.SPLIT_EMAIL_SETTLE_MINUTES),
                 )
             )
         for shipment, numbers, items in shipped.presale:
+            if set(numbers) & legacy_presale:
+                continue  # sent under the key of the previous release (per tracking number)
             specs.append(
                 NotificationSpec(
                     kind=rules.PRESALE_SHIPPED,
                     dedupe_key=rules.dedupe_key(
-                        rules.PRESALE_SHIPPED, tracking_number=shipment.tracking_number
+                        rules.PRESALE_SHIPPED,
+                        order_ref=f"shopify:{shop.pk}:{shipment.fulfillment_id}"
+                        if shipment.fulfillment_id
+                        else "",
+                        tracking_number=shipment.tracking_number,
                     ),
                     recipient=order.email,
                     shop=shop,
@@ -138,7 +164,55 @@ def notify_orders_shipped(shipped_orders: list) -> None:
                     ),
                 )
             )
+    refresh_waiting_split_emails([s for s in specs if s.kind == rules.SPLIT_PACKAGE])
     create_notifications(specs)
+
+
+def presale_sent_by_tracking_number(numbers: list[str]) -> set[str]:
+    """Numbers that already have a pre-sale record keyed on the tracking number (before the key became the
+    fulfillment), so that a later update of such a fulfillment does not email again."""
+    if not numbers:
+        return set()
+    keys = [rules.dedupe_key(rules.PRESALE_SHIPPED, tracking_number=n) for n in numbers]
+    return {
+        key.split(":", 1)[1]
+        for key in Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    }
+
+
+def refresh_waiting_split_emails(specs: list[NotificationSpec]) -> int:
+    """A split email still inside its settle window takes the order's newest packages and lines.
+
+    Its send job row is locked while the record changes: a worker claims jobs with SKIP LOCKED, so it
+    cannot start sending the old text meanwhile; a job already claimed or done leaves the record as sent.
+    """
+    if not specs:
+        return 0
+    by_key = {spec.dedupe_key: spec for spec in specs}
+    waiting = {
+        n.pk: n
+        for n in Notification.objects.select_for_update()
+        .filter(dedupe_key__in=list(by_key), state=Notification.State.PENDING)
+        .order_by("pk")
+    }
+    if not waiting:
+        return 0
+    jobs = (
+        OutboundJob.objects.select_for_update()
+        .filter(
+            kind=SEND_JOB, dedupe_key__in=[f"send:{pk}" for pk in waiting], state=OutboundJob.State.PENDING
+        )
+        .order_by("pk")
+    )
+    refreshed = 0
+    for job in jobs:
+        notification = waiting[job.payload["notification_id"]]
+        spec = by_key[notification.dedupe_key]
+        notification.context = spec.context
+        notification.tracking_number = spec.tracking_number[:100]
+        notification.save(update_fields=["context", "tracking_number", "updated_at"])
+        refreshed += 1
+    return refreshed
 
 
 def notify_status_changes(changes: list) -> None:
@@ -222,7 +296,10 @@ def create_notifications(specs: list[NotificationSpec]) -> list[Notification]:
                 "id", "state", "kind", "dedupe_key"
             )
         )
-        enqueue_send_jobs([n for n in created if n.state == Notification.State.PENDING])
+        enqueue_send_jobs(
+            [n for n in created if n.state == Notification.State.PENDING],
+            run_at={key: spec.send_after for key, spec in by_key.items() if spec.send_after},
+        )
     if created:
         log.info(
             "notifications.created", extra={"count": len(created), "kinds": sorted({n.kind for n in created})}
@@ -230,10 +307,17 @@ def create_notifications(specs: list[NotificationSpec]) -> list[Notification]:
     return created
 
 
-def enqueue_send_jobs(notifications: list[Notification]) -> None:
+def enqueue_send_jobs(notifications: list[Notification], run_at: dict | None = None) -> None:
+    """One send job per record; ``run_at`` (dedupe key -> time) delays some of them."""
+    run_at = run_at or {}
     enqueue_jobs(
         [
-            OutboundJob(kind=SEND_JOB, dedupe_key=f"send:{n.pk}", payload={"notification_id": n.pk})
+            OutboundJob(
+                kind=SEND_JOB,
+                dedupe_key=f"send:{n.pk}",
+                payload={"notification_id": n.pk},
+                next_attempt_at=run_at.get(n.dedupe_key),
+            )
             for n in notifications
         ]
     )

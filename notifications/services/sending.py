@@ -22,7 +22,7 @@ from notifications.models import Notification, NotificationEvent
 log = logging.getLogger(__name__)
 
 SUBJECTS = {
-    "split_package": "{brand}: your order {order_number} is coming in {package_count} packages",
+    "split_package": "{brand}: your order {order_number} is coming in {package_phrase}",
     "presale_shipped": "{brand}: your pre-order {order_number} has shipped",
     "exception_alert": "{brand}: there is a problem with the delivery of order {order_number}",
     "delivery_confirm": "{brand}: your order {order_number} was delivered. How did it go?",

@@ -84,7 +84,10 @@ def test_exception_push_after_delivery_processed_first_still_sends_the_delivery_
     number = "1ZHIST0001"
     _shipment(number, shop=shop)
     delivered_at, damaged_at = recent(3), recent(1)
-    history = [("InTransit", "InTransit_PickedUp", recent(30)), ("Delivered", "Delivered_Other", delivered_at)]
+    history = [
+        ("InTransit", "InTransit_PickedUp", recent(30)),
+        ("Delivered", "Delivered_Other", delivered_at),
+    ]
     # the later exception push is processed before the Delivered push (another worker was slower)
     post_17track(client, push_body(number, "Exception", "Exception_Damage", at=damaged_at, history=history))
     drain()

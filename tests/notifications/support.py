@@ -130,6 +130,13 @@ def push_body(
     return json.dumps(payload, indent="\t").encode()
 
 
+def after_settle_window() -> datetime:
+    """A moment after the split email's settle window (its send job is due then)."""
+    from notifications import conf
+
+    return datetime.now(UTC) + timedelta(minutes=conf.SPLIT_EMAIL_SETTLE_MINUTES + 1)
+
+
 def recent(hours: float = 1) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
 
