@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from integration_server.http.client import ApiClient
-from integration_server.http.errors import PermanentError, ThrottledError
+from integration_server.http.errors import PermanentError, ThrottledError  # noqa: I001
 from logistics.shopify import conf
 
-ORDER_QUERY = """
-query OrderForShipmentEmails($id: ID!) {
-  order(id: $id) {
+# The app scopes the shop's Admin API token needs (named in the shop's admin page and the README).
+REQUIRED_SCOPES = ("read_orders", "read_fulfillments")
+TAG_RULE_SCOPES = ("read_products",)  # only when the pre-sale rule is a product tag
+OLD_ORDER_SCOPES = ("read_all_orders",)  # optional: orders older than 60 days
+
+_LINE_FIELDS = "id sku name quantity unfulfilledQuantity requiresShipping"
+
+_ORDER_FIELDS = """
     id
     name
     email
@@ -16,7 +21,7 @@ query OrderForShipmentEmails($id: ID!) {
     customer { firstName lastName }
     shippingAddress { firstName lastName }
     lineItems(first: 250) {
-      nodes { id sku name quantity unfulfilledQuantity requiresShipping product { tags } }
+      nodes { %(line_fields)s }
     }
     fulfillments(first: 250) {
       id
@@ -26,9 +31,42 @@ query OrderForShipmentEmails($id: ID!) {
       trackingInfo { number company url }
       fulfillmentLineItems(first: 250) { nodes { quantity lineItem { id sku name } } }
     }
-  }
-}
-""".strip()
+"""
+
+
+def order_fields(*, with_product_tags: bool) -> str:
+    line_fields = _LINE_FIELDS + (" product { tags }" if with_product_tags else "")
+    return _ORDER_FIELDS % {"line_fields": line_fields}
+
+
+def order_query(*, with_product_tags: bool) -> str:
+    """The order behind a fulfillment. Product tags (scope ``read_products``) only for a tag rule."""
+    return (
+        "query OrderForShipmentEmails($id: ID!) {\n  order(id: $id) {"
+        + order_fields(with_product_tags=with_product_tags)
+        + "  }\n}"
+    )
+
+
+ORDER_QUERY = order_query(with_product_tags=False)
+
+
+def required_scopes(shop) -> list[str]:
+    from logistics.models import PresaleRule
+
+    scopes = list(REQUIRED_SCOPES)
+    if shop.presale_rule == PresaleRule.PRODUCT_TAG:
+        scopes += TAG_RULE_SCOPES
+    return scopes
+
+
+class ShopifyConfigurationError(PermanentError):
+    """The shop's app cannot read what we ask (a missing access scope, a field unknown to the API version):
+    ops must fix the app or the shop's settings; the job is retried once the shop is saved."""
+
+
+_CONFIG_CODES = {"ACCESS_DENIED", "undefinedField", "FIELD_NOT_FOUND"}
+_CONFIG_WORDS = ("access scope", "access denied", "doesn't exist on type", "does not exist on type")
 
 
 class OrderNotFound(PermanentError):
@@ -62,6 +100,8 @@ class ShopifyClient(ApiClient):
             if "THROTTLED" in codes:
                 raise ThrottledError("GraphQL query throttled", wait_seconds=2.0, vendor=self.vendor)
             reason = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict))[:300]
+            if codes & _CONFIG_CODES or any(word in reason.lower() for word in _CONFIG_WORDS):
+                raise ShopifyConfigurationError(f"app not allowed to read this: {reason}", vendor=self.vendor)
         else:
             reason = str(errors)[:300]
         raise PermanentError(f"GraphQL errors: {reason}", vendor=self.vendor)
@@ -75,7 +115,8 @@ class ShopifyClient(ApiClient):
         return response.json().get("data") or {}
 
     def fetch_order(self, order_id: str | int) -> dict:
-        data = self.graphql(ORDER_QUERY, {"id": f"gid://shopify/Order/{order_id}"})
+        query = order_query(with_product_tags=self.shop.presale_rule == "product_tag")
+        data = self.graphql(query, {"id": f"gid://shopify/Order/{order_id}"})
         order = data.get("order")
         if not order:
             raise OrderNotFound(f"order {order_id} not found", vendor=self.vendor)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
 from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment, TrackingStatus
-from logistics.shopify.client import ShopifyClient
+from logistics.shopify.client import ShopifyClient, ShopifyConfigurationError
 from logistics.shopify.rules import Package, packages_of, presale_items, split_decision
 from logistics.tracking import events
 from logistics.tracking.services import enqueue_registration
@@ -30,9 +31,46 @@ def process_fulfillment_webhook(raw, payload) -> dict | str:
         return "ignored"
     domain = raw.external_id.split("|", 1)[0]
     shop = ShopifyShop.objects.get(shop_domain=domain)
-    order = ShopifyClient(shop).fetch_order(payload["order_id"])
+    order = fetch_order_or_flag_shop(shop, payload["order_id"])
     order = merge_webhook_fulfillment(order, payload)
     return record_shipped_order(shop, str(payload["order_id"]), order)
+
+
+def fetch_order_or_flag_shop(shop: ShopifyShop, order_id) -> dict:
+    """The order through the Admin API. A configuration error (missing app scope ...) is written on the
+    shop, where ops see it, and re-raised: the job fails and is retried when the shop is saved."""
+    try:
+        order = ShopifyClient(shop).fetch_order(order_id)
+    except ShopifyConfigurationError as exc:
+        ShopifyShop.objects.filter(pk=shop.pk).update(
+            configuration_error=str(exc)[:2000], configuration_error_at=timezone.now()
+        )
+        log.warning("shopify.configuration_error", extra={"shop_id": shop.pk})
+        raise
+    if shop.configuration_error:
+        ShopifyShop.objects.filter(pk=shop.pk).update(configuration_error="", configuration_error_at=None)
+        shop.configuration_error = ""
+    return order
+
+
+def retry_after_configuration_fix(shop: ShopifyShop) -> int:
+    """Clear the shop's configuration error and make its failed fulfillment jobs due again (called when ops
+    save the shop). Returns the number of jobs retried."""
+    from integration_server.models import OutboundJob, RawPayload
+    from integration_server.outbox.runner import retry_now
+
+    ShopifyShop.objects.filter(pk=shop.pk).update(configuration_error="", configuration_error_at=None)
+    raw_ids = list(
+        RawPayload.objects.filter(
+            source="shopify", external_id__startswith=f"{shop.shop_domain}|", state=RawPayload.State.FAILED
+        ).values_list("pk", flat=True)
+    )
+    if not raw_ids:
+        return 0
+    jobs = OutboundJob.objects.filter(
+        kind="webhook.shopify", state=OutboundJob.State.FAILED, payload__raw_payload_id__in=raw_ids
+    ).values_list("pk", flat=True)
+    return retry_now(list(jobs))
 
 
 def fulfillment_from_webhook(payload: dict) -> dict:

@@ -27,6 +27,9 @@ class ShopifySimulator(Simulator):
         self.orders: dict[str, dict] = {}
         self.limiter = FixedWindowLimiter(requests_per_second, 1.0)
         self._fulfillment_seq = 1000
+        # The access scopes granted to the app; a query for a field outside them is refused like Shopify
+        # does (ACCESS_DENIED naming the scope). Tests remove ``read_products`` to play a narrow app.
+        self.scopes = {"read_orders", "read_fulfillments", "read_products"}
 
     # --- scripting (tests, benchmarks, first run) ---------------------------------------------------------
     def add_order(
@@ -197,6 +200,29 @@ class ShopifySimulator(Simulator):
                 if match.group(1) in self.orders
                 else None
             )
+            scopes = set(self.scopes)
+        wants_product = bool(re.search(r"\bproduct\s*\{", query))
+        if wants_product and "read_products" not in scopes:
+            return json_response(
+                200,
+                {
+                    "data": {"order": None},
+                    "errors": [
+                        {
+                            "message": "Access denied for product field. Required access: `read_products` access scope.",
+                            "path": ["order", "lineItems", "nodes", 0, "product"],
+                            "extensions": {
+                                "code": "ACCESS_DENIED",
+                                "documentation": "https://shopify.dev/api/usage/access-scopes",
+                                "requiredAccess": "`read_products` access scope.",
+                            },
+                        }
+                    ],
+                },
+            )
+        if order and not wants_product:
+            for node in order["lineItems"]["nodes"]:
+                node.pop("product", None)
         return json_response(
             200, {"data": {"order": order}, "extensions": {"cost": {"requestedQueryCost": 12}}}
         )
