@@ -12,7 +12,7 @@ from integration_server.admin_secrets import (
     https_url_fields,
 )
 from integration_server.crypto import lookup_hash
-from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
 from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
 
 
@@ -43,6 +43,15 @@ class TrackingAccountAdmin(admin.ModelAdmin):
     @admin.display(description="API key")
     def key_set(self, obj):
         return "set" if obj.api_key else "missing"
+
+
+@admin.register(TrackingCarrierCode)
+class TrackingCarrierCodeAdmin(admin.ModelAdmin):
+    """Carrier names / codes from Shopify, ShipStation and Eccang -> 17TRACK carrier codes, used when a number
+    is registered (an unlisted carrier is auto-detected by 17TRACK)."""
+
+    list_display = ("carrier", "provider_code", "note")
+    search_fields = ("carrier", "provider_code")
 
 
 class TrackingUpdateLogInline(ReadOnlyTabularInline):

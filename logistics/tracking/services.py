@@ -15,7 +15,8 @@ from integration_server.crypto import lookup_hash
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue_jobs
-from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
+from logistics.models.tracking import normalise_carrier
 from logistics.tracking import events
 from logistics.tracking.provider import TrackingRequest, TrackingUpdate, tracking_provider
 from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
@@ -78,34 +79,43 @@ def track_shipments(source: str, infos: list[ShipmentInfo]) -> list[TrackedShipm
 
 
 # --- registration --------------------------------------------------------------------------------------
+def carrier_codes_for(names) -> dict[str, str]:
+    """Normalised carrier name -> the provider's carrier code, from the editable table (one query)."""
+    names = {normalise_carrier(n) for n in names if n}
+    if not names:
+        return {}
+    return dict(TrackingCarrierCode.objects.filter(carrier__in=names).values_list("carrier", "provider_code"))
+
+
+def provider_carrier_codes(shipments: list[TrackedShipment]) -> dict[int, str]:
+    """shipment pk -> the provider's carrier code to register it with: the code already known, else the
+    carrier the source gave mapped through the editable table (admin: Tracking carrier codes); '' = let the
+    provider detect it."""
+    table = carrier_codes_for(s.carrier for s in shipments if not s.carrier_code)
+    return {s.pk: s.carrier_code or table.get(normalise_carrier(s.carrier), "") for s in shipments}
+
+
 def enqueue_registration(shipments: list[TrackedShipment]) -> None:
     """One outbox job per new number (deduplicated on the number); the runner batches them by 40."""
+    pending = [s for s in shipments if s.registration == TrackedShipment.Registration.PENDING]
+    codes = provider_carrier_codes(pending)
     enqueue_jobs(
         [
             OutboundJob(
                 kind=REGISTER_JOB,
                 group_key="17track",
                 dedupe_key=f"register:{s.tracking_number}",
-                payload={"tracking_number": s.tracking_number, "carrier": s.carrier_code, "tag": str(s.pk)},
+                payload={"tracking_number": s.tracking_number, "carrier": codes[s.pk], "tag": str(s.pk)},
             )
-            for s in shipments
-            if s.registration == TrackedShipment.Registration.PENDING
+            for s in pending
         ]
     )
 
 
-def register_batch_handler(jobs: list[OutboundJob]) -> dict:
-    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
-    finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
-    provider = tracking_provider()
-    requests = [
-        TrackingRequest(
-            number=j.payload["tracking_number"],
-            carrier=j.payload.get("carrier") or "",
-            tag=j.payload.get("tag") or "",
-        )
-        for j in jobs
-    ]
+def register_numbers(requests: list[TrackingRequest], provider=None):
+    """One provider call for up to 40 numbers; the shipments are marked registered or rejected (with the
+    reason). Returns the provider's result."""
+    provider = provider or tracking_provider()
     result = provider.register(requests)
     now = timezone.now()
     accepted = set(result.accepted)
@@ -116,6 +126,22 @@ def register_batch_handler(jobs: list[OutboundJob]) -> dict:
         TrackedShipment.objects.filter(tracking_number=number).update(
             registration=TrackedShipment.Registration.REJECTED, registration_error=reason
         )
+    return result
+
+
+def register_batch_handler(jobs: list[OutboundJob]) -> dict:
+    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
+    finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
+    requests = [
+        TrackingRequest(
+            number=j.payload["tracking_number"],
+            carrier=j.payload.get("carrier") or "",
+            tag=j.payload.get("tag") or "",
+        )
+        for j in jobs
+    ]
+    result = register_numbers(requests)
+    accepted = set(result.accepted)
     outcomes = {}
     for job in jobs:
         number = job.payload["tracking_number"]
@@ -124,6 +150,34 @@ def register_batch_handler(jobs: list[OutboundJob]) -> dict:
         else:
             outcomes[job.pk] = {"rejected": number, "reason": result.rejected.get(number, "not in answer")}
     return outcomes
+
+
+def shipments_pending_registration(older_than_minutes: int = 0, now=None):
+    """Numbers not registered yet (their job failed, or has not run): ``track17_sync`` registers them."""
+    now = now or timezone.now()
+    return TrackedShipment.objects.filter(
+        registration=TrackedShipment.Registration.PENDING,
+        created_at__lte=now - timedelta(minutes=older_than_minutes),
+    ).order_by("pk")
+
+
+def register_pending(*, older_than_minutes: int = 0, limit: int | None = None, progress=None) -> dict:
+    """Register pending numbers now, 40 per call, with their carrier code."""
+    provider = tracking_provider()
+    qs = shipments_pending_registration(older_than_minutes)
+    shipments = list(qs[:limit] if limit else qs)
+    codes = provider_carrier_codes(shipments)
+    totals = {"registered": 0, "rejected": 0}
+    for start in range(0, len(shipments), provider.max_batch):
+        batch = shipments[start : start + provider.max_batch]
+        result = register_numbers(
+            [TrackingRequest(s.tracking_number, codes[s.pk], str(s.pk)) for s in batch], provider
+        )
+        totals["registered"] += len(result.accepted)
+        totals["rejected"] += len(result.rejected)
+        if progress:
+            progress(start + len(batch), len(shipments))
+    return totals
 
 
 # --- applying updates -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError, PermanentError, RetryableError
@@ -19,10 +20,23 @@ from logistics.tracking.status_map import map_status
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.17track.net/track/v2.2"
+API_PATH = "/track/v2.2"
+DEFAULT_BASE_URL = "https://api.17track.net" + API_PATH
 MAX_NUMBERS_PER_CALL = 40
 # Per-number rejections that mean "this number is already tracked for you".
 ALREADY_REGISTERED_CODES = {-18019901}
+
+
+def api_base_url(configured: str) -> str:
+    """The account's base URL as the client uses it: blank = 17TRACK's; a host alone (no path) gets the API
+    path added, so ``https://api.17track.net`` or a simulator's ``http://127.0.0.1:8105`` both work."""
+    configured = (configured or "").strip()
+    if not configured:
+        return DEFAULT_BASE_URL
+    parts = urlsplit(configured)
+    if parts.path in ("", "/"):
+        return configured.rstrip("/") + API_PATH
+    return configured
 
 
 class Track17Client(ApiClient):
@@ -33,7 +47,7 @@ class Track17Client(ApiClient):
         kwargs.setdefault("rate_key", "17track")
         kwargs.setdefault("per_minute", conf.TRACK17_REQUESTS_PER_MINUTE)
         kwargs.setdefault("burst", 3)
-        super().__init__(base_url or DEFAULT_BASE_URL, **kwargs)
+        super().__init__(api_base_url(base_url), **kwargs)
 
     def auth_headers(self) -> dict[str, str]:
         return {"17token": self.api_key, "Content-Type": "application/json"}

@@ -51,4 +51,6 @@ def sample_context(kind: str) -> dict:
             "status_phrase": "A delivery attempt failed.",
             "status_description": "Receiver not available at the time of delivery",
         }
+    if kind == "aftersales_shipped":
+        return {**base, "order_number": "AS-20261101-7", "items": []}
     return base

@@ -28,6 +28,7 @@ STATUS_PHRASES = {
     "delivery_failure": "A delivery attempt failed.",
     "returning": "Your parcel is on its way back to us.",
     "returned": "Your parcel was returned to us.",
+    "problem": "Our warehouse reported a problem with it.",
 }
 
 
@@ -253,6 +254,46 @@ def notify_status_changes(changes: list) -> None:
                     now=now,
                     delivered_at=shipment.delivered_at,
                     max_age_days=conf.NOTIFICATION_MAX_EVENT_AGE_DAYS,
+                ),
+            )
+        )
+    create_notifications(specs)
+
+
+def notify_aftersales_changes(changes: list) -> None:
+    """Eccang after-sales orders: ``aftersales_shipped`` once per reference; a status mapped as a problem
+    gives ``exception_alert`` once per (reference, status)."""
+    now = timezone.now()
+    specs = []
+    for change in changes:
+        shipment = change.shipment
+        context = {
+            **base_context(None, customer_name=change.customer_name, order_number=change.reference_no),
+            **(package_context(shipment) if shipment is not None else {"items": []}),
+        }
+        if change.meaning == "shipped":
+            kind = rules.AFTERSALES_SHIPPED
+            key = rules.dedupe_key(kind, order_ref=f"eccang:{change.reference_no}")
+        else:
+            kind = rules.EXCEPTION_ALERT
+            key = rules.dedupe_key(kind, order_ref=f"eccang:{change.reference_no}", status=change.status)
+            context.update(status="problem", status_phrase=STATUS_PHRASES["problem"], status_description="")
+        specs.append(
+            NotificationSpec(
+                kind=kind,
+                dedupe_key=key,
+                recipient=change.recipient_email,
+                shipment=shipment,
+                order_number=change.reference_no,
+                tracking_number=shipment.tracking_number if shipment is not None else "",
+                tracking_status="" if change.meaning == "shipped" else "problem",
+                context=context,
+                suppressed_because=rules.suppression_reason(
+                    kind,
+                    recipient=change.recipient_email,
+                    event_at=None,
+                    now=now,
+                    delivered_at=shipment.delivered_at if shipment is not None else None,
                 ),
             )
         )

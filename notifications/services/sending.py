@@ -26,6 +26,7 @@ SUBJECTS = {
     "presale_shipped": "{brand}: your pre-order {order_number} has shipped",
     "exception_alert": "{brand}: there is a problem with the delivery of order {order_number}",
     "delivery_confirm": "{brand}: your order {order_number} was delivered. How did it go?",
+    "aftersales_shipped": "{brand}: your order {order_number} has shipped",
 }
 
 
