@@ -75,8 +75,12 @@ def test_after_sales_shipped_email_once_per_reference_and_problem_status_emails(
     process_orders(eccang_account, [shipped])
     # the same reference completed (C = shipped too), and a later corrected number: no second shipped email
     process_orders(eccang_account, [{**shipped, "status": "C"}, {**shipped, "shipper_hawbcode": "YT9B"}])
-    process_orders(eccang_account, [order_item("AS-10", "E", shipping_method="AS-PARTS", Consignee=consignee)])
-    process_orders(eccang_account, [order_item("AS-11", "X", shipping_method="AS-PARTS", Consignee=consignee)])
+    process_orders(
+        eccang_account, [order_item("AS-10", "E", shipping_method="AS-PARTS", Consignee=consignee)]
+    )
+    process_orders(
+        eccang_account, [order_item("AS-11", "X", shipping_method="AS-PARTS", Consignee=consignee)]
+    )
     drain()
     sent = sorted(Notification.objects.values_list("kind", "order_number", "state"))
     assert sent == [
