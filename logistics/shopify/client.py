@@ -69,6 +69,33 @@ _CONFIG_CODES = {"ACCESS_DENIED", "undefinedField", "FIELD_NOT_FOUND"}
 _CONFIG_WORDS = ("access scope", "access denied", "doesn't exist on type", "does not exist on type")
 
 
+RECENTLY_FULFILLED_QUERY = """
+query RecentlyFulfilledOrders($query: String!, $after: String) {
+  orders(first: 50, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id updatedAt fulfillments(first: 50) { id trackingInfo { number } } }
+  }
+}
+""".strip()
+
+WEBHOOK_TOPICS = {"fulfillments/create": "FULFILLMENTS_CREATE", "fulfillments/update": "FULFILLMENTS_UPDATE"}
+
+WEBHOOK_SUBSCRIPTIONS_QUERY = """
+query OurWebhookSubscriptions($topics: [WebhookSubscriptionTopic!]) {
+  webhookSubscriptions(first: 100, topics: $topics) { nodes { id topic uri } }
+}
+""".strip()
+
+WEBHOOK_SUBSCRIBE_MUTATION = """
+mutation SubscribeWebhook($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+""".strip()
+
+
 class OrderNotFound(PermanentError):
     """The order is not visible: deleted, or older than 60 days without read_all_orders."""
 
@@ -121,3 +148,33 @@ class ShopifyClient(ApiClient):
         if not order:
             raise OrderNotFound(f"order {order_id} not found", vendor=self.vendor)
         return order
+
+    def recently_fulfilled_orders(self, since, max_pages: int = 20):
+        """Orders updated since ``since`` that are shipped or partly shipped: their fulfillments' ids and
+        tracking numbers (cheap; the full order is read only for what was missed). Yields pages."""
+        search = (
+            f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}' "
+            "AND (fulfillment_status:shipped OR fulfillment_status:partial)"
+        )
+        after = None
+        for _ in range(max_pages):
+            data = self.graphql(RECENTLY_FULFILLED_QUERY, {"query": search, "after": after})
+            orders = data.get("orders") or {}
+            yield orders.get("nodes") or []
+            info = orders.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            after = info.get("endCursor")
+
+    def webhook_subscriptions(self) -> list[dict]:
+        data = self.graphql(WEBHOOK_SUBSCRIPTIONS_QUERY, {"topics": list(WEBHOOK_TOPICS.values())})
+        return (data.get("webhookSubscriptions") or {}).get("nodes") or []
+
+    def subscribe_webhook(self, topic: str, uri: str) -> str:
+        data = self.graphql(WEBHOOK_SUBSCRIBE_MUTATION, {"topic": topic, "uri": uri})
+        result = data.get("webhookSubscriptionCreate") or {}
+        errors = result.get("userErrors") or []
+        if errors:
+            reason = "; ".join(str(e.get("message", "")) for e in errors if isinstance(e, dict))[:300]
+            raise PermanentError(f"webhook subscription refused: {reason}", vendor=self.vendor)
+        return str((result.get("webhookSubscription") or {}).get("id") or "")

@@ -30,6 +30,7 @@ class ShopifySimulator(Simulator):
         # The access scopes granted to the app; a query for a field outside them is refused like Shopify
         # does (ACCESS_DENIED naming the scope). Tests remove ``read_products`` to play a narrow app.
         self.scopes = {"read_orders", "read_fulfillments", "read_products"}
+        self.webhooks: list[dict] = []  # webhookSubscriptionCreate results: {id, topic, uri}
 
     # --- scripting (tests, benchmarks, first run) ---------------------------------------------------------
     def add_order(
@@ -66,6 +67,7 @@ class ShopifySimulator(Simulator):
             "shippingAddress": {"firstName": first_name, "lastName": "Customer"},
             "lineItems": {"nodes": nodes},
             "fulfillments": [],
+            "updatedAt": datetime.now(UTC).isoformat(),
         }
         with self.lock:
             self.orders[str(order_id)] = order
@@ -110,6 +112,7 @@ class ShopifySimulator(Simulator):
             )
             remaining = sum(n["unfulfilledQuantity"] for n in order["lineItems"]["nodes"])
             order["displayFulfillmentStatus"] = "PARTIALLY_FULFILLED" if remaining else "FULFILLED"
+            order["updatedAt"] = datetime.now(UTC).isoformat()
             return self._rest_fulfillment(order, order["fulfillments"][-1])
 
     def correct_tracking(self, order_id: int | str, fulfillment_id: int, tracking_numbers: list[str]) -> dict:
@@ -124,6 +127,7 @@ class ShopifySimulator(Simulator):
                 {"number": n, "company": company, "url": f"https://www.ups.com/track?tracknum={n}"}
                 for n in tracking_numbers
             ]
+            order["updatedAt"] = datetime.now(UTC).isoformat()
             return self._rest_fulfillment(order, fulfillment)
 
     @staticmethod
@@ -178,8 +182,18 @@ class ShopifySimulator(Simulator):
             query, variables = body["query"], body.get("variables") or {}
         except (ValueError, KeyError, TypeError):
             return json_response(400, {"errors": [{"message": "Bad Request: query is required"}]})
+        if re.search(r"\borders\s*\(", query):
+            return json_response(200, {"data": {"orders": self._orders_page(variables)}})
+        if "webhookSubscriptionCreate" in query:
+            return json_response(200, {"data": {"webhookSubscriptionCreate": self._subscribe(variables)}})
+        if "webhookSubscriptions" in query:
+            with self.lock:
+                hooks = [dict(h) for h in self.webhooks]
+            return json_response(200, {"data": {"webhookSubscriptions": {"nodes": hooks}}})
         if not re.search(r"\border\s*\(\s*id:", query):
-            return json_response(200, {"errors": [{"message": "Simulator answers only the order query"}]})
+            return json_response(
+                200, {"errors": [{"message": "Simulator answers only the order, orders and webhook queries"}]}
+            )
         gid = str(variables.get("id") or "")
         match = re.fullmatch(r"gid://shopify/Order/(\d+)", gid)
         if not match:
@@ -226,6 +240,61 @@ class ShopifySimulator(Simulator):
         return json_response(
             200, {"data": {"order": order}, "extensions": {"cost": {"requestedQueryCost": 12}}}
         )
+
+    def _orders_page(self, variables: dict) -> dict:
+        """``orders(query: "updated_at:>='...' AND (fulfillment_status:shipped OR ...partial)")``, 50 a page;
+        the cursor is the offset."""
+        match = re.search(r"updated_at:>='([^']+)'", str(variables.get("query") or ""))
+        since = datetime.fromisoformat(match.group(1).replace("Z", "+00:00")) if match else None
+        with self.lock:
+            rows = [
+                json.loads(json.dumps(o))
+                for o in self.orders.values()
+                if o["displayFulfillmentStatus"] in ("FULFILLED", "PARTIALLY_FULFILLED")
+                and (since is None or datetime.fromisoformat(o["updatedAt"]) >= since)
+            ]
+        rows.sort(key=lambda o: o["updatedAt"])
+        start = int(variables.get("after") or 0)
+        page = rows[start : start + 50]
+        nodes = [
+            {
+                "id": o["id"],
+                "updatedAt": o["updatedAt"],
+                "fulfillments": [
+                    {"id": f["id"], "trackingInfo": [{"number": t["number"]} for t in f["trackingInfo"]]}
+                    for f in o["fulfillments"]
+                ],
+            }
+            for o in page
+        ]
+        more = start + 50 < len(rows)
+        return {
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + 50) if more else None},
+            "nodes": nodes,
+        }
+
+    def _subscribe(self, variables: dict) -> dict:
+        topic, uri = variables.get("topic"), variables.get("uri")
+        if not str(uri or "").startswith("https://") and not str(uri or "").startswith("http://"):
+            return {
+                "webhookSubscription": None,
+                "userErrors": [{"field": ["uri"], "message": "Address is invalid"}],
+            }
+        with self.lock:
+            if any(h["topic"] == topic and h["uri"] == uri for h in self.webhooks):
+                return {
+                    "webhookSubscription": None,
+                    "userErrors": [
+                        {"field": ["uri"], "message": "Address for this topic has already been taken"}
+                    ],
+                }
+            hook = {
+                "id": f"gid://shopify/WebhookSubscription/{len(self.webhooks) + 1}",
+                "topic": topic,
+                "uri": uri,
+            }
+            self.webhooks.append(hook)
+        return {"webhookSubscription": dict(hook), "userErrors": []}
 
     # --- webhooks out ---------------------------------------------------------------------------------------
     @staticmethod

@@ -170,6 +170,8 @@ def shopify_sim(shopify_sim_server):
     """The Shopify simulator over real HTTP, emptied for each test."""
     with shopify_sim_server.lock:
         shopify_sim_server.orders.clear()
+        shopify_sim_server.webhooks.clear()
+        shopify_sim_server.scopes = {"read_orders", "read_fulfillments", "read_products"}
         shopify_sim_server.requests.clear()
     return shopify_sim_server
 
