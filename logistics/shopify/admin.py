@@ -50,6 +50,31 @@ class ShopifyShopForm(WriteOnlySecretsForm):
     def clean_shop_domain(self):
         return self.cleaned_data["shop_domain"].strip().lower()
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in SUBJECT_FIELDS:
+            template = cleaned.get(name) or ""
+            try:
+                template.format_map(_AnyKey())
+            except (ValueError, IndexError, AttributeError) as exc:
+                self.add_error(
+                    name, f"Not a valid subject template ({exc}); use placeholders like {{order_number}}."
+                )
+        return cleaned
+
+
+SUBJECT_FIELDS = (
+    "subject_split_package",
+    "subject_presale_shipped",
+    "subject_exception_alert",
+    "subject_delivery_confirm",
+)
+
+
+class _AnyKey(dict):
+    def __missing__(self, key):
+        return ""
+
 
 @admin.register(ShopifyShop)
 class ShopifyShopAdmin(admin.ModelAdmin):
@@ -64,7 +89,13 @@ class ShopifyShopAdmin(admin.ModelAdmin):
         "credentials_set",
         "configuration_problem",
     )
-    readonly_fields = ("app_scopes", "configuration_error", "configuration_error_at", "reconciled_until")
+    readonly_fields = (
+        "app_scopes",
+        "email_preview",
+        "configuration_error",
+        "configuration_error_at",
+        "reconciled_until",
+    )
     list_filter = ("enabled", "presale_rule")
     search_fields = ("name", "shop_domain")
     fieldsets = (
@@ -83,9 +114,10 @@ class ShopifyShopAdmin(admin.ModelAdmin):
                     "subject_presale_shipped",
                     "subject_exception_alert",
                     "subject_delivery_confirm",
+                    "email_preview",
                 ),
-                "description": "Sender and subjects of this shop's customer emails; "
-                "preview them under Notifications → Template preview.",
+                "description": "Sender and subjects of this shop's customer emails (blank = the defaults). "
+                "Save, then preview them as this shop's customers get them.",
             },
         ),
         (
@@ -105,6 +137,27 @@ class ShopifyShopAdmin(admin.ModelAdmin):
             f"{', '.join(OLD_ORDER_SCOPES)} for orders older than 60 days; read_fulfillments also lets "
             "`shopify_webhooks --register` subscribe the fulfillments/* topics). The customer email is "
             "protected customer data: a custom app has it."
+        )
+
+    @admin.display(description="preview")
+    def email_preview(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the shop first."
+        from django.urls import reverse
+        from django.utils.html import format_html_join
+
+        kinds = [name.removeprefix("subject_") for name in SUBJECT_FIELDS]
+        return format_html_join(
+            " · ",
+            '<a href="{}?shop={}" target="_blank">{}</a>',
+            (
+                (
+                    reverse("admin:notifications_notification_preview", args=[kind]),
+                    obj.pk,
+                    kind.replace("_", " "),
+                )
+                for kind in kinds
+            ),
         )
 
     @admin.display(description="problem")

@@ -59,6 +59,12 @@ def sender_for(shop) -> str:
     return formataddr((name, address))
 
 
+def with_shop_subject(shop, kind: str, context: dict) -> dict:
+    """The shop's own subject for this kind travels in the record's context (rendered at send time)."""
+    template = shop.subject_template(kind) if shop is not None else ""
+    return {**context, "subject_template": template} if template else context
+
+
 def base_context(shop, *, customer_name: str, order_number: str) -> dict:
     return {
         "brand": shop.brand if shop else conf.NOTIFICATION_DEFAULT_BRAND,
@@ -209,7 +215,7 @@ def refresh_waiting_split_emails(specs: list[NotificationSpec]) -> int:
     for job in jobs:
         notification = waiting[job.payload["notification_id"]]
         spec = by_key[notification.dedupe_key]
-        notification.context = spec.context
+        notification.context = with_shop_subject(spec.shop, spec.kind, spec.context)
         notification.tracking_number = spec.tracking_number[:100]
         notification.save(update_fields=["context", "tracking_number", "updated_at"])
         refreshed += 1
@@ -324,7 +330,7 @@ def create_notifications(specs: list[NotificationSpec]) -> list[Notification]:
             recipient=spec.recipient,
             recipient_hash=lookup_hash(spec.recipient) if spec.recipient else "",
             from_email=sender_for(spec.shop),
-            context=spec.context,
+            context=with_shop_subject(spec.shop, spec.kind, spec.context),
             event_at=spec.event_at,
             created_at=now,
         )
