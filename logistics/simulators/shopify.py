@@ -192,7 +192,14 @@ class ShopifySimulator(Simulator):
             return json_response(200, {"data": {"webhookSubscriptions": {"nodes": hooks}}})
         if not re.search(r"\border\s*\(\s*id:", query):
             return json_response(
-                200, {"errors": [{"message": "Simulator answers only the order, orders and webhook queries"}]}
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": "Simulator answers only the order query, the orders list and webhook subscriptions"
+                        }
+                    ]
+                },
             )
         gid = str(variables.get("id") or "")
         match = re.fullmatch(r"gid://shopify/Order/(\d+)", gid)
