@@ -217,7 +217,9 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
         corrected = correct_tracking_numbers(shopify_order, packages)
         existing = {
             s.tracking_number: s
-            for s in TrackedShipment.objects.select_for_update().filter(tracking_number__in=numbers)
+            for s in TrackedShipment.objects.select_for_update()
+            .filter(tracking_number__in=numbers)
+            .order_by("pk")
         }
         fresh, changed = [], []
         for package in packages:
