@@ -119,3 +119,32 @@ def test_missing_scope_is_shown_on_the_shop_and_the_job_runs_again_once_fixed(
     assert OutboundJob.objects.get(kind="webhook.shopify").state == "succeeded"
     assert Notification.objects.get().kind == "presale_shipped"
     assert len(anymail_test_backend) == 1
+
+
+class _Answer:
+    status_code = 200
+
+    def __init__(self, body):
+        self.body = body
+
+    def json(self):
+        return self.body
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {
+            "message": "Field 'metafield' doesn't exist on type 'LineItem'",
+            "extensions": {"code": "undefinedField"},
+        },
+        {"message": "Access denied for product field.", "extensions": {"code": "ACCESS_DENIED"}},
+    ],
+)
+def test_missing_field_or_scope_is_a_configuration_error_other_errors_are_not(shopify_sim, error):
+    client = ShopifyClient(shop_for(shopify_sim))
+    with pytest.raises(ShopifyConfigurationError):
+        client.raise_for_body(_Answer({"errors": [error]}))
+    with pytest.raises(PermanentError) as other:
+        client.raise_for_body(_Answer({"errors": [{"message": "Internal error"}]}))
+    assert not isinstance(other.value, ShopifyConfigurationError)

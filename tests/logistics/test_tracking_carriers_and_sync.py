@@ -94,3 +94,17 @@ def test_track17_sync_registers_pending_numbers(shop, tracking_account, track17_
     assert set(TrackedShipment.objects.values_list("registration", flat=True)) == {"registered"}
     assert track17_sim.tracked["1ZPEND0001"]["registered"]
     assert _registered_items(track17_sim)["1ZPEND0001"]["carrier"] == 100002
+
+
+def test_carrier_table_is_edited_in_the_admin_case_insensitively(client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("ops", "ops@example.com", "pw"))
+    url = "/admin/logistics/trackingcarriercode/add/"
+    response = client.post(url, {"carrier": "Yun_Express ", "provider_code": "190008", "note": ""})
+    assert response.status_code == 302
+    assert TrackingCarrierCode.objects.get(provider_code="190008").carrier == "yun express"
+    duplicate = client.post(url, {"carrier": "YUN-EXPRESS", "provider_code": "190008", "note": ""})
+    assert duplicate.status_code == 200 and "carrier" in duplicate.context["adminform"].form.errors
+    not_a_code = client.post(url, {"carrier": "Other", "provider_code": "abc", "note": ""})
+    assert "provider_code" in not_a_code.context["adminform"].form.errors
