@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0003_eccang'),
+        ('logistics', '0006_i9_eccang_problem_status'),
     ]
 
     operations = [
