@@ -15,3 +15,15 @@ class MarketplacesConfig(AppConfig):
         register_connector("amazon", AmazonConnector)
         register_schedule("orders-pull", "marketplaces.tasks.pull_due_accounts", minutes=1)
         register_simulator("amazon", demo_simulator, 8102)
+        self._register_rithum()
+
+    def _register_rithum(self):
+        from integration_server.simulators import register_simulator
+        from marketplaces.connectors import register_connector
+        from marketplaces.connectors.rithum import RithumConnector
+        from marketplaces.services import acknowledge
+        from marketplaces.simulators.rithum import demo_simulator
+
+        register_connector("rithum", RithumConnector)
+        register_simulator("rithum", demo_simulator, 8109)
+        acknowledge.register()

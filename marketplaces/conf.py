@@ -16,3 +16,5 @@ AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
 # by default it does not wait: a worker blocked on feeds would outlive its task timeout (Q_TIMEOUT).
 AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=0)
 AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=10.0)
+# Rithum: orders per /order/page page (Rithum allows 10-1000).
+RITHUM_ORDERS_PER_PAGE = env.int("RITHUM_ORDERS_PER_PAGE", default=1000)

@@ -26,4 +26,23 @@ def seed() -> list[str]:
             "shipstation_store_id": 310001,
         },
     )
-    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}"]
+    return [
+        f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}"
+    ] + seed_rithum()
+
+
+RITHUM_SIMULATOR = "http://127.0.0.1:8109"
+
+
+def seed_rithum() -> list[str]:
+    account, created = MarketplaceAccount.objects.get_or_create(
+        name="Rithum dropship (simulator)",
+        defaults={
+            "channel": "rithum",
+            "api_base_url": RITHUM_SIMULATOR,
+            # The simulator's own demo values (marketplaces/simulators/rithum.py), not real credentials.
+            "credentials": {"client_id": "sim-rithum-client", "client_secret": "sim-rithum-secret"},
+            "shipstation_store_id": 310004,
+        },
+    )
+    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {RITHUM_SIMULATOR}"]
