@@ -137,10 +137,12 @@ def parse_order(record: dict) -> PulledOrder:
         marketplace_order_id=str(record["dscoOrderId"]),
         status="cancelled" if cancelled else lifecycle or (record.get("dscoStatus") or ""),
         updated_at=_dt(record.get("dscoLastUpdate")),
+        # when the order reached us through Dsco (the consumer may have ordered hours before): what the
+        # missed-orders alert's grace period counts from
         purchased_at=_dt(
-            record.get("consumerOrderDate")
+            record.get("dscoCreateDate")
             or record.get("retailerCreateDate")
-            or record.get("dscoCreateDate")
+            or record.get("consumerOrderDate")
         ),
         lines=lines,
         buyer={
@@ -335,6 +337,27 @@ class RithumConnector(MarketplaceConnector):
             )
             request_ids.append(str(answer.get("requestId") or ""))
         return request_ids
+
+    def acknowledgement_failures(self, request_id: str) -> dict[str, str] | None:
+        """Order id -> Rithum's reason, for the orders an acknowledge request failed to acknowledge (from
+        ``/order/log``); None while Rithum is still processing the request."""
+        data = self._patiently(self.client.order_log, {"requestId": request_id})
+        if (data.get("status") or "").upper() == "PROCESSING":
+            return None
+        failures: dict[str, str] = {}
+        while True:
+            page = data.get("logs") or []
+            for entry in page:
+                if entry.get("status") == "pending":
+                    return None
+                if entry.get("status") == "failure":
+                    order_id = str((entry.get("payload") or {}).get("id") or "")
+                    reason = messages_text({"messages": entry.get("results") or []}) or "failed in Rithum"
+                    failures[order_id] = reason[:300]
+            scroll_id = data.get("scrollId")
+            if not page or not scroll_id:
+                return failures
+            data = self._patiently(self.client.order_log, {"scrollId": scroll_id})
 
     # --- shipments ----------------------------------------------------------------------------------------
     def _order_record(self, order_id: str) -> tuple[dict, dict[str, str]]:

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
+from django.utils import timezone
+
+from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_jobs
+from integration_server.outbox import enqueue_job, enqueue_jobs
 from marketplaces.connectors import PulledOrder, connector_class, connector_for
 from marketplaces.models import MarketplaceAccount
 
 log = logging.getLogger(__name__)
 
 ACKNOWLEDGE_KIND = "orders.acknowledge"
+CONFIRM_KIND = "orders.acknowledge_confirm"
 BATCH_SIZE = 1000
+CONFIRM_AFTER_SECONDS = 120  # Rithum acknowledges asynchronously: its log tells the outcome later
 
 
 def queue_acknowledgements(orders: list) -> None:
@@ -51,7 +57,33 @@ def acknowledge_orders(job: OutboundJob) -> dict:
         [PulledOrder(marketplace_order_id=oid, status="", updated_at=None) for oid in order_ids]
     )
     log.info("orders.acknowledged", extra={"account_id": account.pk, "count": len(order_ids)})
-    return {"acknowledged": len(order_ids), "request_ids": list(request_ids or [])}
+    request_ids = [r for r in request_ids or [] if r]
+    if request_ids:  # the marketplace processes them later: a job reads the verdict
+        enqueue_job(
+            CONFIRM_KIND,
+            {"account_id": account.pk, "request_ids": request_ids},
+            group_key=f"ack:{account.pk}",
+            run_at=timezone.now() + timedelta(seconds=CONFIRM_AFTER_SECONDS),
+        )
+    return {"acknowledged": len(order_ids), "request_ids": request_ids}
+
+
+def confirm_acknowledgements(job: OutboundJob) -> dict:
+    """Handler of CONFIRM_KIND: Rithum's log of each acknowledge request. Orders it failed to acknowledge
+    fail this job with Rithum's reasons (visible to ops in the admin); still processing -> ask again later
+    (a wait, no retry spent)."""
+    account = MarketplaceAccount.objects.get(pk=job.payload["account_id"])
+    connector = connector_for(account)
+    failed: dict[str, str] = {}
+    for request_id in job.payload["request_ids"]:
+        failures = connector.acknowledgement_failures(request_id)
+        if failures is None:
+            raise ThrottledError(f"acknowledge request {request_id} still processing", wait_seconds=120)
+        failed.update(failures)
+    if failed:
+        listed = "; ".join(f"{oid}: {reason}" for oid, reason in list(failed.items())[:20])
+        raise PermanentError(f"Rithum did not acknowledge {len(failed)} order(s): {listed}", vendor="rithum")
+    return {"confirmed": job.payload["request_ids"]}
 
 
 def register() -> None:
@@ -64,5 +96,11 @@ def register() -> None:
         single(acknowledge_orders),
         max_retries=5,
         description="Acknowledge new orders to the marketplace (Rithum /order/acknowledge).",
+    )
+    register_job_kind(
+        CONFIRM_KIND,
+        single(confirm_acknowledgements),
+        max_retries=5,
+        description="Read the marketplace's verdict on an acknowledge request (Rithum /order/log).",
     )
     order_events.on_new_orders("marketplaces.acknowledge", queue_acknowledgements)

@@ -31,6 +31,7 @@ from logistics.shipstation.outbound import CANCEL_KIND, CREATE_KIND
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND, poll_shipstation
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.acknowledge import ACKNOWLEDGE_KIND
+from marketplaces.services.acknowledge import CONFIRM_KIND as ACK_CONFIRM_KIND
 from marketplaces.services.pull import pull_orders
 from marketplaces.simulators.rithum import RithumSimulator
 
@@ -120,6 +121,10 @@ def test_2500_orders_over_scroll_pages_acknowledged_and_in_shipstation_once_each
     assert [len(a.json()) for a in acks] == [1000, 1000, 500]
     assert {entry["type"] for a in acks for entry in a.json()} == {"DSCO_ORDER_ID"}
     assert sim.acknowledged == dict.fromkeys(ids, 1)
+    # Rithum acknowledges asynchronously: a job per request reads its log later
+    assert run_due_jobs(ACK_CONFIRM_KIND, now=timezone.now() + timedelta(seconds=130)) == 3
+    acknowledging = OutboundJob.objects.filter(kind__in=[ACKNOWLEDGE_KIND, ACK_CONFIRM_KIND])
+    assert set(acknowledging.values_list("state", flat=True)) == {OutboundJob.State.SUCCEEDED}
 
     # in ShipStation once each, in the Rithum store, 100 per call
     run_due_jobs(CREATE_KIND)
@@ -128,7 +133,7 @@ def test_2500_orders_over_scroll_pages_acknowledged_and_in_shipstation_once_each
     assert set(ss.orders) == {f"rithum:{i}" for i in ids}
     assert {o["advancedOptions"]["storeId"] for o in ss.orders.values()} == {STORE_ID}
     assert Order.objects.filter(state=Order.State.SENT).count() == 2500
-    assert run_due_jobs() == 0
+    assert run_due_jobs(now=timezone.now() + timedelta(hours=1)) == 0
     assert sim.token_requests == 1
     assert time.monotonic() - started < 30
 

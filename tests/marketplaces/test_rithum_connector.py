@@ -109,7 +109,7 @@ def test_a_new_order_with_three_lines():
     ]
     assert order.lines[0].unit_price == Decimal("12.74") and order.total == Decimal("33.18")
     assert order.updated_at == datetime(2025, 11, 12, 23, 1, 40, tzinfo=UTC)
-    assert order.purchased_at == datetime(2025, 11, 12, 3, 56, 9, tzinfo=UTC)
+    assert order.purchased_at == datetime(2025, 11, 12, 23, 0, 30, tzinfo=UTC)  # dscoCreateDate
     assert order.sales_channel == "1000051226"
     ship_to = order.buyer["ship_to"]
     assert (ship_to["name"], ship_to["street1"], ship_to["state"], ship_to["postal_code"]) == (
@@ -414,3 +414,28 @@ def test_quantity_results_wait_for_processing_then_report_per_sku(sim):
     ]
     assert len(sim.calls("GET", "/inventory/log")) == 4  # processing, page 1 of 2, page 2, the empty end
     assert sim.inventory["SKU-7"] == 7
+
+
+def test_an_order_rithum_failed_to_acknowledge_fails_the_confirm_job_with_its_reason(sim):
+    from integration_server.models import OutboundJob
+    from integration_server.outbox.runner import run_due_jobs
+    from marketplaces.models import Order
+    from marketplaces.services.acknowledge import ACKNOWLEDGE_KIND, CONFIRM_KIND, queue_acknowledgements
+
+    account = sim_account(sim)
+    known = sim.add_order()["dscoOrderId"]
+    orders = [
+        Order(account=account, marketplace_order_id=oid, marketplace_status=status)
+        for oid, status in ((known, "created"), ("999", "created"), ("555", "acknowledged"))
+    ]
+    queue_acknowledgements(orders)
+    job = OutboundJob.objects.get(kind=ACKNOWLEDGE_KIND)
+    assert job.payload["order_ids"] == [known, "999"]  # an order pulled already acknowledged is left alone
+    run_due_jobs(ACKNOWLEDGE_KIND)
+    assert sim.acknowledged == {known: 1}
+    assert sim.orders[known]["dscoLifecycle"] == "acknowledged"
+
+    run_due_jobs(CONFIRM_KIND, now=timezone.now() + timedelta(seconds=130))
+    confirm = OutboundJob.objects.get(kind=CONFIRM_KIND)
+    assert confirm.state == OutboundJob.State.FAILED
+    assert "Rithum did not acknowledge 1 order(s): 999: NOT_FOUND: Order not found" in confirm.last_error
