@@ -185,13 +185,6 @@ class RithumSimulator(Simulator):
                 dscoLastUpdate=_iso(updated or (_now() - timedelta(seconds=30))),
             )
 
-    def let_time_pass(self, seconds: float) -> None:
-        """Every order's last update moves this far into the past (as if the clock had run on)."""
-        with self.lock:
-            for record in self.orders.values():
-                at = _parse(record["dscoLastUpdate"]) - timedelta(seconds=seconds)
-                record["dscoLastUpdate"] = _iso(at)
-
     def expire_scroll_after(self, pages: int) -> None:
         """The next scroll expires after serving this many pages (as if 5 minutes passed)."""
         self._expire_after = pages
