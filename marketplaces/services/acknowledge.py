@@ -18,7 +18,7 @@ from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_job, enqueue_jobs
 from marketplaces.connectors import PulledOrder, connector_class, connector_for
-from marketplaces.models import MarketplaceAccount
+from marketplaces.models import MarketplaceAccount, Order
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,10 @@ CONFIRM_AFTER_SECONDS = 120  # Rithum acknowledges asynchronously: its log tells
 def queue_acknowledgements(orders: list) -> None:
     """Registered on ``order_events.on_new_orders``: per account, one job with the new orders its connector
     must acknowledge (at most BATCH_SIZE ids a job)."""
+    channels = _channels_of(orders)
     ids: dict[int, list[str]] = defaultdict(list)
     for order in orders:
-        cls = connector_class(order.account.channel)
+        cls = connector_class(channels.get(order.account_id, ""))
         if order.marketplace_status in (getattr(cls, "acknowledge_statuses", ()) if cls is not None else ()):
             ids[order.account_id].append(order.marketplace_order_id)
     enqueue_jobs(
@@ -47,6 +48,15 @@ def queue_acknowledgements(orders: list) -> None:
             for start in range(0, len(order_ids), BATCH_SIZE)
         ]
     )
+
+
+def _channels_of(orders: list) -> dict[int, str]:
+    """Account id -> channel, from the accounts the orders carry (ingest sets them), else one query."""
+    channels = {o.account_id: o.account.channel for o in orders if Order.account.is_cached(o)}
+    missing = {o.account_id for o in orders} - set(channels)
+    if missing:
+        channels.update(MarketplaceAccount.objects.filter(pk__in=missing).values_list("pk", "channel"))
+    return channels
 
 
 def acknowledge_orders(job: OutboundJob) -> dict:

@@ -7,7 +7,6 @@ inventory log, rejections recorded per SKU, a second resync makes no call."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -101,7 +100,6 @@ def test_2500_orders_over_scroll_pages_acknowledged_and_in_shipstation_once_each
         for n in range(2500)
     }
     sim.expire_scroll_after(2)  # the scroll is gone after page 2, as if the pull had stalled 5 minutes
-    started = time.monotonic()
 
     summary = pull_orders(account)
 
@@ -135,7 +133,6 @@ def test_2500_orders_over_scroll_pages_acknowledged_and_in_shipstation_once_each
     assert Order.objects.filter(state=Order.State.SENT).count() == 2500
     assert run_due_jobs(now=timezone.now() + timedelta(hours=1)) == 0
     assert sim.token_requests == 1
-    assert time.monotonic() - started < 30
 
 
 def _pull_and_create(sim, account, **order):

@@ -439,3 +439,21 @@ def test_an_order_rithum_failed_to_acknowledge_fails_the_confirm_job_with_its_re
     confirm = OutboundJob.objects.get(kind=CONFIRM_KIND)
     assert confirm.state == OutboundJob.State.FAILED
     assert "Rithum did not acknowledge 1 order(s): 999: NOT_FOUND: Order not found" in confirm.last_error
+
+
+def test_storing_a_page_of_new_orders_costs_the_same_queries_whatever_its_size(sim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from marketplaces.services.ingest import ingest_orders
+
+    account = sim_account(sim)
+
+    def queries_for(count: int) -> int:
+        orders = [parse_order(sim.add_order(items=[{"sku": "MUG", "quantity": 1}])) for _ in range(count)]
+        with CaptureQueriesContext(connection) as ctx:
+            assert ingest_orders(account, orders).created == count
+        return len(ctx.captured_queries)
+
+    small = queries_for(5)
+    assert queries_for(300) == small  # the acknowledge job included: one job per page, no query per order
