@@ -429,10 +429,14 @@ class RithumConnector(MarketplaceConnector):
     def check_connection(self) -> list[ConnectionCheck]:
         checks = []
         if self.client.uses_static_token:
+            if not (self.account.credentials or {}).get("api_token"):
+                return [
+                    ConnectionCheck("credentials", False, "no client_id + client_secret, nor an api_token")
+                ]
             checks.append(
                 ConnectionCheck(
                     "credentials",
-                    bool((self.account.credentials or {}).get("api_token")),
+                    True,
                     "static API token (Rithum is phasing it out: ask support-dsco@rithum.com for client "
                     "credentials)",
                 )

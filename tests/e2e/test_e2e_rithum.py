@@ -130,6 +130,9 @@ def test_2500_orders_over_scroll_pages_acknowledged_and_in_shipstation_once_each
     assert len(ss.orders) == 2500
     assert set(ss.orders) == {f"rithum:{i}" for i in ids}
     assert {o["advancedOptions"]["storeId"] for o in ss.orders.values()} == {STORE_ID}
+    sent = ss.order_by_key(f"rithum:{min(ids)}")
+    assert sent["orderNumber"] == sent["advancedOptions"]["customField1"] == min(ids)
+    assert sent["shipTo"]["name"] == "Sam Smith" and sent["items"][0]["lineItemKey"] == "1"
     assert Order.objects.filter(state=Order.State.SENT).count() == 2500
     assert run_due_jobs(now=timezone.now() + timedelta(hours=1)) == 0
     assert sim.token_requests == 1

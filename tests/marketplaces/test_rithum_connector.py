@@ -224,6 +224,9 @@ def test_static_token_fallback_and_hosts(sim):
     assert checks[0].name == "credentials" and "phasing it out" in checks[0].detail
     assert all(c.ok for c in checks)
 
+    nothing = sim_account(sim, name="no credentials", credentials={})
+    assert [(c.name, c.ok) for c in connector_for(nothing).check_connection()] == [("credentials", False)]
+
     production = MarketplaceAccount(channel="rithum", name="p")
     staging = MarketplaceAccount(channel="rithum", name="s", sandbox=True)
     assert api_base_url(production) == HOST and token_url(production) == f"{HOST}/oauth2/token"
