@@ -8,7 +8,13 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import (
@@ -21,7 +27,7 @@ from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
     "amazon": "client_id, client_secret, refresh_token",
-    "ebay": "client_id, client_secret, refresh_token",
+    "ebay": "client_id, client_secret, ru_name, refresh_token (options: listing_model, site_id)",
     "mirakl": "api_key",
     "rithum": "client_id, client_secret (or api_token)",
 }
@@ -75,6 +81,18 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
             "pull_interval_minutes",
         )
 
+    def clean_options(self):
+        options = self.cleaned_data.get("options") or {}
+        if self.cleaned_data.get("channel") == "ebay" and isinstance(options, dict):
+            from marketplaces.connectors.ebay import LISTING_MODELS
+
+            model = options.get("listing_model", "inventory_api")
+            if model not in LISTING_MODELS:
+                raise forms.ValidationError(
+                    f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
+                )
+        return options
+
     def clean_new_credentials(self):
         value = self.cleaned_data.get("new_credentials")
         if value in (None, ""):
@@ -97,8 +115,11 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "pull_ok",
+        "credentials_ok",
     )
     list_filter = ("channel", "enabled", "sandbox")
+    change_form_template = "admin/marketplaces/marketplaceaccount/change_form.html"
+    actions = ["check_connection_action"]
     search_fields = ("name",)
     readonly_fields = (
         "stored_credentials",
@@ -109,12 +130,20 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "pull_checkpoint_until",
         "pull_checkpoint_at",
         "created_at",
+        "refresh_token_issued_at",
+        "refresh_token_age",
+        "auth_problem",
+        "config_problem",
     )
     fieldsets = (
         (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
         (
             "Connection",
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
+        ),
+        (
+            "Credentials health",
+            {"fields": ("refresh_token_issued_at", "refresh_token_age", "auth_problem", "config_problem")},
         ),
         ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
         ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
@@ -135,6 +164,64 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
         return None if obj.last_pull_at is None else not obj.last_pull_error
+
+    # --- issue 13: credentials health and "Check connection" ------------------------------------------------
+    @admin.display(description="credentials ok", boolean=True)
+    def credentials_ok(self, obj):
+        from marketplaces.connectors.ebay import refresh_token_age_warning
+
+        return not (obj.auth_problem or obj.config_problem or refresh_token_age_warning(obj))
+
+    @admin.display(description="refresh token age")
+    def refresh_token_age(self, obj):
+        from marketplaces.connectors.ebay import refresh_token_age_warning
+
+        if obj.refresh_token_issued_at is None:
+            return "unknown (set when a refresh token is stored)"
+        warning = refresh_token_age_warning(obj)
+        if warning:
+            return format_html('<strong style="color:#ba2121">{}</strong>', warning)
+        return f"{(timezone.now() - obj.refresh_token_issued_at).days} day(s)"
+
+    def save_model(self, request, obj, form, change):
+        if "refresh_token" in (form.cleaned_data.get("new_credentials") or {}):
+            obj.auth_problem = ""
+            if obj.channel == "ebay":  # eBay refresh tokens expire (about 18 months): their age is watched
+                obj.refresh_token_issued_at = timezone.now()
+        if change and {"options", "channel"} & set(form.changed_data):
+            obj.config_problem = ""  # ops changed the setting the marketplace rejected: the next push tells
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/check-connection/",
+                self.admin_site.admin_view(self.check_connection_view),
+                name="marketplaces_marketplaceaccount_check_connection",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def _report_checks(self, request, account) -> None:
+        from marketplaces.services.connection import check_account_connection
+
+        for check in check_account_connection(account):
+            level = messages.SUCCESS if check.ok else messages.ERROR
+            self.message_user(request, f"{account.name}: {check.name}: {check.detail}", level)
+
+    def check_connection_view(self, request, object_id):
+        account = self.get_object(request, object_id)
+        if account is None or not self.has_change_permission(request, account):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._report_checks(request, account)
+        return redirect("admin:marketplaces_marketplaceaccount_change", account.pk)
+
+    @admin.action(description="Check connection (harmless reads)", permissions=["change"])
+    def check_connection_action(self, request, queryset):
+        for account in queryset[:10]:
+            self._report_checks(request, account)
 
 
 class OrderLineInline(ReadOnlyTabularInline):

@@ -15,9 +15,26 @@ class MarketplacesConfig(AppConfig):
         register_connector("amazon", AmazonConnector)
         register_schedule("orders-pull", "marketplaces.tasks.pull_due_accounts", minutes=1)
         register_simulator("amazon", demo_simulator, 8102)
+        self._register_ebay()
         self._register_rithum()
 
-    def _register_rithum(self):
+    @staticmethod
+    def _register_ebay():
+        from integration_server.simulators import register_simulator
+        from marketplaces.connectors import register_connector
+        from marketplaces.connectors.ebay import EbayConnector
+        from marketplaces.simulators.ebay import demo_simulator
+
+        register_connector("ebay", EbayConnector)
+        register_simulator("ebay", demo_simulator, 8110)
+
+        from integration_server.health import register_health_check
+        from marketplaces.health import account_health
+
+        register_health_check("marketplace_accounts", account_health)
+
+    @staticmethod
+    def _register_rithum():
         from integration_server.simulators import register_simulator
         from marketplaces.connectors import register_connector
         from marketplaces.connectors.rithum import RithumConnector

@@ -16,5 +16,17 @@ AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
 # by default it does not wait: a worker blocked on feeds would outlive its task timeout (Q_TIMEOUT).
 AMAZON_FEED_WAIT_SECONDS = env.int("AMAZON_FEED_WAIT_SECONDS", default=0)
 AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=10.0)
+
+# --- eBay (issue 13) ---
+# GetOrders EntriesPerPage (eBay does not confirm its maximum; 100 is common): the connection check tries it.
+EBAY_ORDERS_PAGE_SIZE = env.int("EBAY_ORDERS_PAGE_SIZE", default=100)
+# The refresh token lasts about 18 months (a third-party figure, not eBay's): ops are warned this many days
+# before the assumed end of its life (admin and /healthz).
+EBAY_REFRESH_TOKEN_LIFETIME_DAYS = env.int("EBAY_REFRESH_TOKEN_LIFETIME_DAYS", default=540)
+EBAY_REFRESH_TOKEN_WARN_DAYS = env.int("EBAY_REFRESH_TOKEN_WARN_DAYS", default=60)
+# eBay quotas are daily and their reset time is not in a Trading answer: an over-quota answer waits this long.
+EBAY_QUOTA_WAIT_SECONDS = env.int("EBAY_QUOTA_WAIT_SECONDS", default=900)
+# Trading X-EBAY-API-COMPATIBILITY-LEVEL when the account sets none.
+EBAY_COMPATIBILITY_LEVEL = env.str("EBAY_COMPATIBILITY_LEVEL", default="1355")
 # Rithum: orders per /order/page page (Rithum allows 10-1000).
 RITHUM_ORDERS_PER_PAGE = env.int("RITHUM_ORDERS_PER_PAGE", default=1000)

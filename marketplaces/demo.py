@@ -1,4 +1,4 @@
-"""First-run demo data: an Amazon account on the local Amazon simulator (manage.py seed_demo)."""
+"""First-run demo data: an Amazon and an eBay account on their local simulators (manage.py seed_demo)."""
 
 from marketplaces.models import MarketplaceAccount
 
@@ -27,8 +27,37 @@ def seed() -> list[str]:
         },
     )
     return [
-        f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}"
-    ] + seed_rithum()
+        f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}",
+        *seed_ebay(),
+        *seed_rithum(),
+    ]
+
+
+EBAY_SIMULATOR = "http://127.0.0.1:8110"
+
+
+def seed_ebay() -> list[str]:
+    from django.utils import timezone
+
+    account, created = MarketplaceAccount.objects.get_or_create(
+        name="eBay US (simulator)",
+        defaults={
+            "channel": "ebay",
+            "api_base_url": EBAY_SIMULATOR,
+            "auth_base_url": EBAY_SIMULATOR,
+            # The simulator's own demo values (marketplaces/simulators/ebay.py), not real credentials.
+            "credentials": {
+                "client_id": "sim-ebay-client",
+                "client_secret": "sim-ebay-secret",
+                "ru_name": "sim-ru-name",
+                "refresh_token": "v^1.1#sim-ebay-refresh",
+            },
+            "refresh_token_issued_at": timezone.now(),
+            "options": {"listing_model": "inventory_api", "site_id": 0},
+            "shipstation_store_id": 310002,
+        },
+    )
+    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {EBAY_SIMULATOR}"]
 
 
 RITHUM_SIMULATOR = "http://127.0.0.1:8109"

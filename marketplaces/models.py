@@ -51,6 +51,21 @@ class MarketplaceAccount(models.Model):
         null=True, blank=True, help_text="When the checkpoint was stored (page tokens expire)."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Issue 13 (eBay, any OAuth account): when the stored refresh token was issued (its age is warned about
+    # before it expires), and what ops must fix (a refused token; a configuration the marketplace rejects).
+    refresh_token_issued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stored refresh token was issued (set when one is stored)."
+    )
+    auth_problem = models.TextField(
+        blank=True,
+        help_text="The marketplace refused this account's credentials (cleared by the next success).",
+    )
+    config_problem = models.TextField(
+        blank=True, help_text="A setting the marketplace rejects (e.g. eBay listing model); fix, then clear."
+    )
+    # The current OAuth access token, encrypted, shared by every process (web, workers): {"token", "expires_at",
+    # "key"} where "key" names the credentials it was issued for. Never shown in the admin.
+    access_token_cache = EncryptedJSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["channel", "name"]

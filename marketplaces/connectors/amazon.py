@@ -25,6 +25,7 @@ from integration_server.http.errors import PermanentError, RetryableError, Throt
 from marketplaces import conf
 from marketplaces.clients.amazon import AmazonClient
 from marketplaces.connectors.base import (
+    ConnectionCheck,
     MarketplaceConnector,
     OrderPage,
     PulledOrder,
@@ -33,6 +34,7 @@ from marketplaces.connectors.base import (
     QuantityUpdate,
     ShipmentConfirmation,
 )
+from marketplaces.connectors.checks import run_check
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +266,43 @@ class AmazonConnector(MarketplaceConnector):
         since = timezone.now() - timedelta(days=30)
         for page in self.iter_orders(since, timezone.now() - self.update_lag):
             yield from (o for o in page.orders if o.status in OPEN_STATUSES)
+
+    # --- connection check ---------------------------------------------------------------------------------
+    def check_connection(self) -> list[ConnectionCheck]:
+        """Harmless reads: the LWA token, one page (of one order) of the last hour's orders with the applied
+        rate, and the options the pushes need."""
+        checks = [
+            run_check(
+                "LWA access token from the refresh token", lambda: self.client.access_token() and "issued"
+            )
+        ]
+
+        def last_hour():
+            now = timezone.now() - self.update_lag
+            data = self.client.search_orders(
+                {
+                    "marketplaceIds": ",".join(self.marketplace_ids),
+                    "lastUpdatedAfter": _iso(now - timedelta(hours=1)),
+                    "lastUpdatedBefore": _iso(now),
+                    "maxResultsPerPage": 1,
+                }
+            )
+            more = " (more pages)" if (data.get("pagination") or {}).get("nextToken") else ""
+            rate = self.client._rates.get("searchOrders")
+            applied = f", applied rate {rate} rps" if rate else ""
+            return f"searchOrders answered: {len(data.get('orders') or [])} order(s) on the first page{more}{applied}"
+
+        checks.append(run_check("searchOrders, last hour", last_hour))
+        checks.append(
+            ConnectionCheck(
+                "seller id (quantity pushes)",
+                bool(self.seller_id),
+                self.seller_id
+                and f"set; marketplaces {', '.join(self.marketplace_ids)}"
+                or "missing: set option seller_id",
+            )
+        )
+        return checks
 
     # --- shipments ----------------------------------------------------------------------------------------
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:

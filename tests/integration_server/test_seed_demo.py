@@ -24,3 +24,7 @@ def test_seed_demo_points_every_account_at_the_simulators_once(capsys):
     )
     assert EccangAccount.objects.get().api_base_url.startswith("http://127.0.0.1:8106/")
     assert AccountStockPolicy.objects.get(account=amazon).ratio > 0
+    ebay = MarketplaceAccount.objects.get(channel="ebay")
+    assert ebay.api_base_url == ebay.auth_base_url == "http://127.0.0.1:8110"
+    assert ebay.shipstation_store_id == 310002 and ebay.refresh_token_issued_at is not None
+    assert AccountStockPolicy.objects.get(account=ebay).ratio > 0

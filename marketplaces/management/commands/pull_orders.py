@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from integration_server.http import pacing
+from marketplaces.connectors import connector_class
 from marketplaces.models import MarketplaceAccount
 from marketplaces.services.pull import PullPaused, pull_orders
 
@@ -26,6 +27,22 @@ def parse_since(text: str):
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
     return value
+
+
+def lookback_refusal(account, start) -> str:
+    """Why a backfill from ``start`` cannot be done for this account ('' = it can): eBay's GetOrders returns
+    nothing changed more than 90 days ago."""
+    days = getattr(connector_class(account.channel), "max_lookback_days", None)
+    if start is None or not days:
+        return ""
+    earliest = timezone.now() - timedelta(days=days)
+    if start >= earliest:
+        return ""
+    return (
+        f"{account.get_channel_display()} returns only orders changed in the last {days} days: --since "
+        f"{start:%Y-%m-%d} is older; give {earliest:%Y-%m-%d} or later (older orders are not available "
+        "through the API)"
+    )
 
 
 class Command(BaseCommand):
@@ -59,6 +76,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  page {pages}: {result.seen} seen, {result.created} new", ending="\r")
                 self.stdout.flush()
 
+            too_old = lookback_refusal(acc, start)
+            if too_old:
+                totals["failed"] += 1
+                self.stderr.write(f"  refused: {too_old}")
+                continue
             try:
                 with pacing.patient():  # by hand, a backfill waits for the vendor's budget page by page
                     summary = pull_orders(acc, since=start, dry_run=dry_run, progress=progress)
