@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from integration_server.fields import EncryptedBinaryField, EncryptedTextField
+from integration_server.fields import EncryptedBinaryField
 
 
 class RawPayload(models.Model):
@@ -148,18 +148,6 @@ class RateLimitBucket(models.Model):
 
     key = models.CharField(max_length=200, primary_key=True)
     next_free_at = models.DateTimeField()
-
-    def __str__(self):
-        return self.key
-
-
-class CachedAccessToken(models.Model):
-    """An OAuth access token every process shares until shortly before it expires (encrypted at rest):
-    one token request per lifetime, not one per worker (``integration_server.http.tokens``)."""
-
-    key = models.CharField(max_length=200, primary_key=True)
-    token = EncryptedTextField()
-    expires_at = models.DateTimeField()
 
     def __str__(self):
         return self.key

@@ -1,6 +1,7 @@
 """Rithum (Dsco Platform API v3) client: OAuth 2.0 client credentials (the token, valid about an hour, shared
-by every process through ``integration_server.http.tokens``), or the legacy static token where no client id
-is set; pacing per operation at Rithum's published limits; typed errors.
+by every process through the account row: ``marketplaces.clients.account_tokens``), or the legacy static token
+where no client id is set; pacing per operation at Rithum's published limits; typed errors. A refused client
+id/secret is written on the account (admin, /healthz) until a token is granted again.
 
 - 429 -> ThrottledError (the kernel). 401/403 drop the shared token.
 - 400 with ``messages[]`` (``VALIDATION_FAILED``) -> ``RithumValidationError``: a data error, not retried,
@@ -13,13 +14,20 @@ base URL override (a simulator). The token URL is ``<base>/oauth2/token`` (or th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import requests
 
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError, PermanentError, RetryableError
-from integration_server.http.tokens import forget_token, shared_token, token_key
+from marketplaces.clients.account_tokens import (
+    clear_auth_problem,
+    drop_token,
+    record_auth_problem,
+    store_token,
+    stored_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,23 +113,25 @@ class RithumClient(ApiClient):
         return not (self.creds.get("client_id") and self.creds.get("client_secret"))
 
     def _token_key(self) -> str:
-        return token_key(
-            f"rithum:{self.account.pk}",
-            token_url(self.account),
-            self.creds.get("client_id"),
-            self.creds.get("client_secret"),
-        )
+        parts = (token_url(self.account), self.creds.get("client_id"), self.creds.get("client_secret"))
+        digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:24]
+        return f"rithum:client-token:{self.account.pk}:{digest}"
 
     def access_token(self) -> str:
         if self.uses_static_token:
             token = self.creds.get("api_token") or ""
             if not token:
-                raise AuthenticationError(
-                    "account lacks client_id and client_secret (or a static api_token)", vendor=self.vendor
-                )
+                message = "account lacks client_id and client_secret (or a static api_token): store them"
+                record_auth_problem(self.account, message)
+                raise AuthenticationError(message, vendor=self.vendor)
             return token
         if self._token is None:
-            self._token, _ = shared_token(self._token_key(), self._fetch_token)
+            key = self._token_key()
+            token, _ = stored_token(self.account, key)
+            if not token:
+                token, expires_in = self._fetch_token()
+                store_token(self.account, key, token, expires_in)
+            self._token = token
         return self._token
 
     def _fetch_token(self) -> tuple[str, int]:
@@ -140,21 +150,23 @@ class RithumClient(ApiClient):
             raise RetryableError(f"token request failed: {type(exc).__name__}", vendor=self.vendor) from exc
         log.info("http.call", extra={"vendor": "rithum-oauth", "method": "POST", "status": resp.status_code})
         if resp.status_code in (400, 401, 403):
-            raise AuthenticationError(
-                "Rithum refused the client credentials", vendor=self.vendor, status=resp.status_code
-            )
+            message = "Rithum refused the client id/secret: check them (support-dsco@rithum.com issues them)"
+            record_auth_problem(self.account, message)
+            raise AuthenticationError(message, vendor=self.vendor, status=resp.status_code)
         if resp.status_code >= 300:
             raise RetryableError("token request failed", vendor=self.vendor, status=resp.status_code)
         try:
             data = resp.json()
-            return str(data["access_token"]), int(data.get("expires_in") or 3600)
+            token, expires_in = str(data["access_token"]), int(data.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError) as exc:
             raise RetryableError("token answer unreadable", vendor=self.vendor) from exc
+        clear_auth_problem(self.account)
+        return token, expires_in
 
     def on_authentication_failed(self) -> None:
         self._token = None
         if not self.uses_static_token:
-            forget_token(self._token_key())
+            drop_token(self.account)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"bearer {self.access_token()}", "Content-Type": "application/json"}

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 import pytest
 import responses
+from django.db import connection
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, ThrottledError
-from integration_server.models import CachedAccessToken, RateLimitBucket
+from integration_server.models import RateLimitBucket
 from integration_server.simulators import serve_in_thread
 from marketplaces import conf
 from marketplaces.clients.rithum import (
@@ -187,16 +188,22 @@ def test_the_token_request_is_the_documented_form_and_is_shared(account):
     token_call, hello_call = responses.calls
     assert token_call.request.body == load_fixture("rithum/oauth2-token-request.form-urlencoded.txt").strip()
     assert hello_call.request.headers["Authorization"] == "bearer eyJz9sdfsdfsdfsd"
-    assert "5678" not in str(CachedAccessToken.objects.values_list("token", flat=True).query)
+    with connection.cursor() as cursor:  # stored on the account row, encrypted
+        cursor.execute(
+            "SELECT access_token_cache FROM marketplaces_marketplaceaccount WHERE id = %s", [account.pk]
+        )
+        assert "eyJz9sdfsdfsdfsd" not in cursor.fetchone()[0]
 
     # another process (another client, nothing in memory) uses the stored token: no second token call
     RithumClient(MarketplaceAccount.objects.get(pk=account.pk)).hello()
     assert [c.request.url for c in responses.calls].count(f"{HOST}/oauth2/token") == 1
-    stored = CachedAccessToken.objects.get()
-    assert stored.token == "eyJz9sdfsdfsdfsd" and stored.expires_at > timezone.now() + timedelta(minutes=59)
+    stored = MarketplaceAccount.objects.get(pk=account.pk).access_token_cache
+    assert stored["token"] == "eyJz9sdfsdfsdfsd"
+    assert datetime.fromisoformat(stored["expires_at"]) > timezone.now() + timedelta(minutes=59)
 
     # a token about to expire is replaced
-    CachedAccessToken.objects.update(expires_at=timezone.now() + timedelta(minutes=4))
+    stored["expires_at"] = (timezone.now() + timedelta(minutes=4)).isoformat()
+    MarketplaceAccount.objects.filter(pk=account.pk).update(access_token_cache=stored)
     RithumClient(account).hello()
     assert [c.request.url for c in responses.calls].count(f"{HOST}/oauth2/token") == 2
 
@@ -212,7 +219,7 @@ def test_a_refused_token_is_dropped_for_everyone(account):
     responses.add(responses.GET, f"{HOST}/hello", status=401, json={"messages": []})
     with pytest.raises(PermanentError):
         RithumClient(account).hello()
-    assert not CachedAccessToken.objects.exists()
+    assert MarketplaceAccount.objects.get(pk=account.pk).access_token_cache == {}
 
 
 def test_static_token_fallback_and_hosts(sim):
@@ -252,10 +259,19 @@ def test_check_connection_reads_token_hello_and_an_hour_of_orders(account):
     assert "ordersPerPage=10" in page_call.url and "until=" in page_call.url
 
     responses.replace(responses.POST, f"{HOST}/oauth2/token", status=401, json={"error": "invalid_client"})
-    CachedAccessToken.objects.all().delete()
+    MarketplaceAccount.objects.filter(pk=account.pk).update(access_token_cache={})
     failed = RithumConnector(account).check_connection()
     assert [(c.name, c.ok) for c in failed] == [("OAuth token", False)]
-    assert "refused the client credentials" in failed[0].detail and "5678" not in failed[0].detail
+    assert "refused the client id/secret" in failed[0].detail and "5678" not in failed[0].detail
+    # written on the account for ops (admin, /healthz) until a token is granted again
+    account.refresh_from_db()
+    assert account.auth_problem.startswith("Rithum refused the client id/secret")
+    responses.replace(
+        responses.POST, f"{HOST}/oauth2/token", json=load_fixture("rithum/oauth2-token-response.json")
+    )
+    assert RithumConnector(account).check_connection()[0].ok
+    account.refresh_from_db()
+    assert account.auth_problem == ""
 
 
 # --- errors and pacing ----------------------------------------------------------------------------------------
