@@ -39,6 +39,7 @@ from marketplaces.connectors.base import (
     QuantityUpdate,
     ShipmentConfirmation,
 )
+from marketplaces.connectors.checks import run_check
 
 log = logging.getLogger(__name__)
 
@@ -447,13 +448,10 @@ class RithumConnector(MarketplaceConnector):
                 checks.append(ConnectionCheck("OAuth token", True, "client credentials accepted"))
             except ExternalApiError as exc:
                 return [ConnectionCheck("OAuth token", False, str(exc))]
-        try:
-            answer = self.client.hello()
-            checks.append(ConnectionCheck("hello", True, json.dumps(answer)[:200]))
-        except ExternalApiError as exc:
-            checks.append(ConnectionCheck("hello", False, str(exc)))
-        now = timezone.now()
-        try:
+        checks.append(run_check("hello", lambda: json.dumps(self.client.hello())[:200]))
+
+        def last_hour() -> str:
+            now = timezone.now()
             data = self.client.order_page(
                 {
                     "ordersUpdatedSince": _iso(now - timedelta(hours=1)),
@@ -462,8 +460,7 @@ class RithumConnector(MarketplaceConnector):
                 }
             )
             count = len(data.get("orders") or [])
-            more = " (more pages)" if data.get("scrollId") and count else ""
-            checks.append(ConnectionCheck("orders of the last hour", True, f"{count} order(s){more}"))
-        except ExternalApiError as exc:
-            checks.append(ConnectionCheck("orders of the last hour", False, str(exc)))
+            return f"{count} order(s)" + (" (more pages)" if data.get("scrollId") and count else "")
+
+        checks.append(run_check("orders of the last hour", last_hour))
         return checks

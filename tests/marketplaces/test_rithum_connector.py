@@ -476,3 +476,18 @@ def test_storing_a_page_of_new_orders_costs_the_same_queries_whatever_its_size(s
 
     small = queries_for(5)
     assert queries_for(300) == small  # the acknowledge job included: one job per page, no query per order
+
+
+def test_manage_py_check_connection_for_a_rithum_account(sim):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sim_account(sim, name="Rithum sim")
+    sim.add_order(updated=timezone.now() - timedelta(minutes=5))
+    out = StringIO()
+    call_command("check_connection", "Rithum sim", stdout=out)
+    text = out.getvalue()
+    assert "ok   OAuth token: client credentials accepted" in text
+    assert "ok   orders of the last hour: 1 order(s)" in text
+    assert text.strip().endswith("1 account(s) checked, 0 check(s) failed.")
