@@ -167,6 +167,10 @@ HTTP_MAX_PACING_SLEEP_SECONDS = env.float("HTTP_MAX_PACING_SLEEP_SECONDS", defau
 # --- email ----------------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "sent-emails"
+# SMTP in one URL, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 (wins over EMAIL_BACKEND).
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds, for SMTP
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shipping@example.com")
 ANYMAIL = {
     key: value

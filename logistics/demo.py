@@ -29,7 +29,7 @@ def seed() -> list[str]:
     lines.append(f"{'created' if created else 'kept'} Shopify shop {shop.name} -> {shop.api_base_url}")
     tracking, created = TrackingAccount.objects.get_or_create(
         provider="17track",
-        defaults={"api_base_url": "http://127.0.0.1:8105", "api_key": "sim-17track-key"},
+        defaults={"api_base_url": "http://127.0.0.1:8105/track/v2.2", "api_key": "sim-17track-key"},
     )
     lines.append(f"{'created' if created else 'kept'} 17TRACK account -> {tracking.api_base_url}")
     eccang, created = EccangAccount.objects.get_or_create(

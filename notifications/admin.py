@@ -14,8 +14,8 @@ from django.utils.html import format_html
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.crypto import lookup_hash
 from notifications.models import Notification, NotificationEvent, NotificationKind
-from notifications.services.preview import sample_context
-from notifications.services.records import resend
+from notifications.services.preview import sample_context, shop_sample_context
+from notifications.services.records import resend, sender_for
 from notifications.services.sending import render_email
 
 
@@ -183,9 +183,14 @@ class NotificationAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "notifications/admin_preview_index.html", context)
 
     def preview_kind(self, request, kind):
+        """Sample data; with ``?shop=<id>`` as that shop's customers get it (brand, sender, subject)."""
         if kind not in NotificationKind.values:
             raise Http404("no such email")
-        return _rendered(kind, sample_context(kind), request.GET.get("format"))
+        shop = _shop_for_preview(request.GET.get("shop"))
+        if shop is None:
+            return _rendered(kind, sample_context(kind), request.GET.get("format"))
+        context = shop_sample_context(shop, kind)
+        return _rendered(kind, context, request.GET.get("format"), from_email=sender_for(shop))
 
     def render_record(self, request, pk):
         notification = Notification.objects.filter(pk=pk).first()
@@ -198,10 +203,27 @@ class NotificationAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
 
 
-def _rendered(kind: str, context: dict, fmt: str | None) -> HttpResponse:
+def _shop_for_preview(shop_id):
+    from logistics.models import ShopifyShop
+
+    if not shop_id or not str(shop_id).isdigit():
+        return None
+    return ShopifyShop.objects.filter(pk=int(shop_id)).first()
+
+
+def _rendered(kind: str, context: dict, fmt: str | None, from_email: str = "") -> HttpResponse:
     subject, text, html = render_email(kind, context)
     if fmt == "text":
-        return HttpResponse(f"Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8")
+        sender = f"From: {from_email}\n" if from_email else ""
+        return HttpResponse(f"{sender}Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8")
+    if from_email:
+        header = format_html(
+            '<div style="font:13px Arial,sans-serif;padding:8px;background:#fef3c7;">'
+            "<strong>From:</strong> {}<br><strong>Subject:</strong> {}</div>",
+            from_email,
+            subject,
+        )
+        return HttpResponse(header + html)
     return HttpResponse(html)
 
 

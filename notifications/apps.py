@@ -13,7 +13,12 @@ class NotificationsConfig(AppConfig):
         from logistics.tracking import events
         from notifications import checks, conf  # noqa: F401 - checks registers the system checks
         from notifications.services.delivery_events import on_anymail_tracking
-        from notifications.services.records import SEND_JOB, notify_orders_shipped, notify_status_changes
+        from notifications.services.records import (
+            SEND_JOB,
+            notify_aftersales_changes,
+            notify_orders_shipped,
+            notify_status_changes,
+        )
         from notifications.services.sending import send_email_job
 
         register_job_kind(
@@ -25,4 +30,5 @@ class NotificationsConfig(AppConfig):
         )
         events.on_orders_shipped("notifications", notify_orders_shipped)
         events.on_tracking_status_changed("notifications", notify_status_changes)
+        events.on_aftersales_changed("notifications", notify_aftersales_changes)
         tracking.connect(on_anymail_tracking, dispatch_uid="notifications.anymail_tracking")

@@ -22,3 +22,19 @@ def anymail_webhook_secret(app_configs=None, **kwargs):
             id="notifications.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.compatibility)
+def file_backend_in_production(app_configs=None, **kwargs):
+    """Outside DEBUG, customer emails written to files never reach anyone."""
+    backend = getattr(settings, "EMAIL_BACKEND", "")
+    if settings.DEBUG or backend != "django.core.mail.backends.filebased.EmailBackend":
+        return []
+    return [
+        checks.Warning(
+            "EMAIL_BACKEND is the file backend outside DEBUG: customer emails are written to "
+            f"{getattr(settings, 'EMAIL_FILE_PATH', 'files')} and never sent.",
+            hint="Set EMAIL_URL=smtp+tls://user:password@host:587, or an anymail EMAIL_BACKEND and its key.",
+            id="notifications.W002",
+        )
+    ]

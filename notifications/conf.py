@@ -10,3 +10,6 @@ NOTIFICATION_SEND_MAX_RETRIES = env.int("NOTIFICATION_SEND_MAX_RETRIES", default
 NOTIFICATION_DEFAULT_BRAND = env.str("NOTIFICATION_DEFAULT_BRAND", default="Our shop")
 # Review link used by delivery_confirm when the shop has none.
 NOTIFICATION_DEFAULT_REVIEW_URL = env.str("NOTIFICATION_DEFAULT_REVIEW_URL", default="")
+# A split order's packages are collected this long after the first one ships before the one split email
+# goes out, so that it lists every package known by then.
+SPLIT_EMAIL_SETTLE_MINUTES = env.int("SPLIT_EMAIL_SETTLE_MINUTES", default=15)

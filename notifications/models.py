@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     PRESALE_SHIPPED = "presale_shipped", "Pre-order shipped"
     EXCEPTION_ALERT = "exception_alert", "Delivery problem"
     DELIVERY_CONFIRM = "delivery_confirm", "Delivered, review invite"
+    AFTERSALES_SHIPPED = "aftersales_shipped", "After-sales order shipped"
 
 
 class Notification(models.Model):

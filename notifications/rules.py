@@ -1,9 +1,13 @@
 """Which email a fact calls for, its exactly-once key, and when not to send (pure; no Django).
 
 - ``split_package``: once per order.            key ``split_package:<source>:<shop>:<order id>``
-- ``presale_shipped``: once per shipment.        key ``presale_shipped:<tracking number>``
+- ``presale_shipped``: once per shipment.        key ``presale_shipped:<source>:<shop>:<fulfillment id>``
+  (a corrected tracking number of the same fulfillment is the same shipment: no second email)
 - ``exception_alert``: once per (number, status). key ``exception_alert:<tracking number>:<status>``
 - ``delivery_confirm``: once per number.         key ``delivery_confirm:<tracking number>``
+- ``aftersales_shipped``: once per Eccang reference. key ``aftersales_shipped:eccang:<reference_no>``
+- an Eccang status mapped as a problem: ``exception_alert`` once per (reference, status),
+  key ``exception_alert:eccang:<reference_no>:<status>``
 No email about a tracking event older than ``max_age_days``; no exception email once delivered.
 """
 
@@ -17,7 +21,8 @@ SPLIT_PACKAGE = "split_package"
 PRESALE_SHIPPED = "presale_shipped"
 EXCEPTION_ALERT = "exception_alert"
 DELIVERY_CONFIRM = "delivery_confirm"
-KINDS = (SPLIT_PACKAGE, PRESALE_SHIPPED, EXCEPTION_ALERT, DELIVERY_CONFIRM)
+AFTERSALES_SHIPPED = "aftersales_shipped"
+KINDS = (SPLIT_PACKAGE, PRESALE_SHIPPED, EXCEPTION_ALERT, DELIVERY_CONFIRM, AFTERSALES_SHIPPED)
 
 
 def kind_for_status(status: str | None) -> str | None:
@@ -29,7 +34,11 @@ def kind_for_status(status: str | None) -> str | None:
 
 
 def dedupe_key(kind: str, *, tracking_number: str = "", order_ref: str = "", status: str = "") -> str:
-    if kind == SPLIT_PACKAGE:
+    if kind in (SPLIT_PACKAGE, AFTERSALES_SHIPPED):
+        return f"{kind}:{order_ref}"
+    if kind == EXCEPTION_ALERT and order_ref:
+        return f"{kind}:{order_ref}:{status}"
+    if kind == PRESALE_SHIPPED and order_ref:
         return f"{kind}:{order_ref}"
     if kind == EXCEPTION_ALERT:
         return f"{kind}:{tracking_number}:{status}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-SHIPPED, CANCELLED, OTHER = "shipped", "cancelled", "other"
+SHIPPED, PROBLEM, CANCELLED, OTHER = "shipped", "problem", "cancelled", "other"
 RULE_KINDS = ("shipping_method", "cargo_type", "warehouse_code", "reference_prefix", "return_flag")
 NO_RULES = "No after-sales rule set: no Eccang order is treated as after-sales."
 

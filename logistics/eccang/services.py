@@ -19,6 +19,7 @@ from logistics.eccang import conf
 from logistics.eccang.client import EccangClient, decode_biz
 from logistics.eccang.orders import (
     OTHER,
+    PROBLEM,
     SHIPPED,
     EccangOrder,
     Rule,
@@ -27,8 +28,10 @@ from logistics.eccang.orders import (
     meaning_of,
     parse_order,
 )
-from logistics.models import EccangAccount, EccangOrderStatus
-from logistics.tracking.services import ShipmentInfo, track_shipments
+from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
+from logistics.models.tracking import normalise_carrier
+from logistics.tracking import events
+from logistics.tracking.services import ShipmentInfo, carrier_codes_for, track_shipments
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,40 @@ def status_mapping(account: EccangAccount) -> dict[str, str]:
     return mapping
 
 
-def shipment_info(order: EccangOrder) -> ShipmentInfo:
+def shipment_info(order: EccangOrder, carrier_codes: dict[str, str] | None = None) -> ShipmentInfo:
     return ShipmentInfo(
         tracking_number=order.tracking_number,
         order_number=order.reference_no,
         recipient_email=order.email,
         customer_name=order.name,
-        # no carrier: Eccang's shipping method code means nothing to a customer; 17TRACK detects the carrier
+        # no carrier name: Eccang's shipping method code means nothing to a customer; mapped to the provider's
+        # carrier code through the editable table (unlisted: 17TRACK detects the carrier)
+        carrier_code=(carrier_codes or {}).get(normalise_carrier(order.shipping_method), ""),
     )
+
+
+def aftersales_changes(shipped: list[EccangOrder], problems: list[EccangOrder], shipments: dict) -> list:
+    """What the customer of an after-sales order is told: it shipped (with its parcel), or a problem."""
+    numbers = [
+        o.tracking_number for o in problems if o.tracking_number and o.tracking_number not in shipments
+    ]
+    if numbers:
+        shipments = {
+            **shipments,
+            **{s.tracking_number: s for s in TrackedShipment.objects.filter(tracking_number__in=numbers)},
+        }
+    return [
+        events.AfterSalesChange(
+            reference_no=o.reference_no,
+            status=o.status,
+            meaning=meaning,
+            recipient_email=o.email,
+            customer_name=o.name,
+            shipment=shipments.get(o.tracking_number) if o.tracking_number else None,
+        )
+        for meaning, orders in ((SHIPPED, shipped), (PROBLEM, problems))
+        for o in orders
+    ]
 
 
 @dataclass
@@ -147,7 +176,8 @@ def process_orders(
         raw_ids = store_pulled_records(
             SOURCE, "order", [(f"{o.reference_no}:{o.status}", "1", o.raw) for o in fresh.values()]
         )
-        rows, infos = [], []
+        rows, infos, problems, shipped_orders = [], [], [], []
+        carrier_codes = carrier_codes_for({o.shipping_method for o in orders.values()})
         for (ref, status), order in fresh.items():
             rule = matching_rule(order, rules)
             meaning = meaning_of(status, mapping)
@@ -156,11 +186,15 @@ def process_orders(
                 counts.after_sales += 1
                 if meaning == SHIPPED:
                     if order.tracking_number:
-                        infos.append(shipment_info(order))
+                        infos.append(shipment_info(order, carrier_codes))
+                        shipped_orders.append(order)
                         outcome = "tracked"
                     else:
                         counts.no_tracking_number += 1
                         outcome = "shipped without a tracking number"
+                elif meaning == PROBLEM:
+                    problems.append(order)
+                    outcome = "after-sales, problem: customer told"
             rows.append(
                 EccangOrderStatus(
                     account=account,
@@ -179,7 +213,8 @@ def process_orders(
                 )
             )
         for row, order in late:
-            infos.append(shipment_info(order))
+            infos.append(shipment_info(order, carrier_codes))
+            shipped_orders.append(order)
             row.tracking_number = order.tracking_number
             row.outcome = "tracked (number arrived or changed later)"
         shipments = {s.tracking_number: s for s in track_shipments(SOURCE, infos)}
@@ -188,6 +223,7 @@ def process_orders(
                 row.tracked_shipment = shipments.get(row.tracking_number)
         counts.tracked = len(infos)
         counts.late_tracking = len(late)
+        events.aftersales_changed(aftersales_changes(shipped_orders, problems, shipments))
         EccangOrderStatus.objects.bulk_create(rows, ignore_conflicts=True)
         if late:
             for row, _ in late:

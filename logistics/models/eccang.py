@@ -37,8 +37,9 @@ DEFAULT_FIELD_NAMES = {
 
 
 class StatusMeaning(models.TextChoices):
-    SHIPPED = "shipped", "Shipped (track the parcel)"
-    CANCELLED = "cancelled", "Cancelled"
+    SHIPPED = "shipped", "Shipped (track the parcel, shipped email)"
+    PROBLEM = "problem", "Problem the customer sees (exception email)"
+    CANCELLED = "cancelled", "Cancelled (no email; map to Problem to tell the customer)"
     OTHER = "other", "Other (nothing to do)"
 
 
@@ -48,7 +49,7 @@ DEFAULT_STATUS_MAP = {
     "P": (StatusMeaning.OTHER, "Pending (source doc guess)"),
     "S": (StatusMeaning.SHIPPED, "Shipped (source doc guess)"),
     "C": (StatusMeaning.SHIPPED, "Completed / delivered (source doc guess)"),
-    "E": (StatusMeaning.OTHER, "Exception (source doc guess)"),
+    "E": (StatusMeaning.PROBLEM, "Exception (source doc guess)"),
 }
 
 

@@ -51,6 +51,35 @@ class ShopifyShop(models.Model):
     sender_name = models.CharField(max_length=100, blank=True)
     sender_email = models.EmailField(blank=True, help_text="Blank = DEFAULT_FROM_EMAIL.")
     review_url = models.URLField(blank=True, help_text="Link of the 'tell us how it went' email.")
+    subject_split_package = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Blank = the default subject. Placeholders: {brand} {order_number} {package_phrase}.",
+    )
+    subject_presale_shipped = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Blank = the default subject. Placeholders: {brand} {order_number}.",
+    )
+    subject_exception_alert = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Blank = the default subject. Placeholders: {brand} {order_number} {tracking_number}.",
+    )
+    subject_delivery_confirm = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Blank = the default subject. Placeholders: {brand} {order_number} {tracking_number}.",
+    )
+    configuration_error = models.TextField(
+        blank=True,
+        help_text="Set when the Admin API refused what we ask (a missing app scope, an unknown field). Saving the "
+        "shop clears it and retries the fulfillments that failed on it.",
+    )
+    configuration_error_at = models.DateTimeField(null=True, blank=True)
+    reconciled_until = models.DateTimeField(
+        null=True, blank=True, help_text="Fulfilled orders were reconciled up to this time (missed webhooks)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -62,6 +91,10 @@ class ShopifyShop(models.Model):
     @property
     def brand(self) -> str:
         return self.brand_name or self.name
+
+    def subject_template(self, kind: str) -> str:
+        """The shop's own subject for an email kind ('' = the default)."""
+        return getattr(self, f"subject_{kind}", "") or ""
 
     def sku_prefixes(self) -> list[str]:
         return [p.strip() for p in self.presale_sku_prefixes.split(",") if p.strip()]

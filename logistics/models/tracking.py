@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integration_server.fields import EncryptedTextField
 
-__all__ = ["TrackedShipment", "TrackingAccount", "TrackingStatus", "TrackingUpdateLog"]
+__all__ = ["TrackedShipment", "TrackingAccount", "TrackingCarrierCode", "TrackingStatus", "TrackingUpdateLog"]
 
 
 class TrackingStatus(models.TextChoices):
@@ -36,7 +36,9 @@ class TrackingAccount(models.Model):
     provider = models.CharField(max_length=20, unique=True, default="17track")
     enabled = models.BooleanField(default=True)
     api_base_url = models.URLField(
-        blank=True, help_text="Blank = the provider's host. A simulator works too."
+        blank=True,
+        help_text="Blank = https://api.17track.net/track/v2.2. A host alone (https://api.17track.net or a "
+        "simulator's http://127.0.0.1:8105) gets the API path /track/v2.2 added.",
     )
     api_key = EncryptedTextField(blank=True, default="", help_text="Encrypted; write-only.")
     previous_api_key = EncryptedTextField(blank=True, default="")
@@ -141,3 +143,33 @@ class TrackingUpdateLog(models.Model):
 
     def __str__(self):
         return f"{self.shipment_id} {self.status} @ {self.event_at}"
+
+
+class TrackingCarrierCode(models.Model):
+    """The carrier a source gave (Shopify's tracking company, ShipStation's carrier code, Eccang's shipping
+    method) -> the tracking provider's carrier code, sent when registering a number so the provider does not
+    have to guess. Editable: a carrier not listed is registered without a code (auto-detection)."""
+
+    carrier = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="The carrier name or code as a source gives it; case is ignored.",
+    )
+    provider_code = models.CharField(
+        max_length=20, help_text="The provider's carrier code (17TRACK: the numeric key of its carrier list)."
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["carrier"]
+
+    def __str__(self):
+        return f"{self.carrier} -> {self.provider_code}"
+
+    def save(self, *args, **kwargs):
+        self.carrier = normalise_carrier(self.carrier)
+        super().save(*args, **kwargs)
+
+
+def normalise_carrier(name: str) -> str:
+    return " ".join((name or "").replace("_", " ").replace("-", " ").lower().split())[:100]

@@ -8,3 +8,9 @@ SHOPIFY_DEFAULT_API_VERSION = env.str("SHOPIFY_DEFAULT_API_VERSION", default="20
 SHOPIFY_SECRET_GRACE_MINUTES = env.int("SHOPIFY_SECRET_GRACE_MINUTES", default=60)
 # Shopify's GraphQL Admin API budget per shop, paced across worker processes.
 SHOPIFY_REQUESTS_PER_MINUTE = env.int("SHOPIFY_REQUESTS_PER_MINUTE", default=120)
+# Reconciliation of missed fulfillment webhooks: every this many minutes, orders fulfilled since the last
+# run (minus the overlap) are read and any fulfillment not yet seen is processed.
+SHOPIFY_RECONCILE_INTERVAL_MINUTES = env.int("SHOPIFY_RECONCILE_INTERVAL_MINUTES", default=30)
+SHOPIFY_RECONCILE_OVERLAP_MINUTES = env.int("SHOPIFY_RECONCILE_OVERLAP_MINUTES", default=60)
+# A shop never reconciled looks back this far.
+SHOPIFY_RECONCILE_LOOKBACK_HOURS = env.int("SHOPIFY_RECONCILE_LOOKBACK_HOURS", default=24)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
-from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment
-from logistics.shopify.client import ShopifyClient
+from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment, TrackingStatus
+from logistics.shopify.client import ShopifyClient, ShopifyConfigurationError
 from logistics.shopify.rules import Package, packages_of, presale_items, split_decision
 from logistics.tracking import events
 from logistics.tracking.services import enqueue_registration
@@ -30,9 +31,46 @@ def process_fulfillment_webhook(raw, payload) -> dict | str:
         return "ignored"
     domain = raw.external_id.split("|", 1)[0]
     shop = ShopifyShop.objects.get(shop_domain=domain)
-    order = ShopifyClient(shop).fetch_order(payload["order_id"])
+    order = fetch_order_or_flag_shop(shop, payload["order_id"])
     order = merge_webhook_fulfillment(order, payload)
     return record_shipped_order(shop, str(payload["order_id"]), order)
+
+
+def fetch_order_or_flag_shop(shop: ShopifyShop, order_id) -> dict:
+    """The order through the Admin API. A configuration error (missing app scope ...) is written on the
+    shop, where ops see it, and re-raised: the job fails and is retried when the shop is saved."""
+    try:
+        order = ShopifyClient(shop).fetch_order(order_id)
+    except ShopifyConfigurationError as exc:
+        ShopifyShop.objects.filter(pk=shop.pk).update(
+            configuration_error=str(exc)[:2000], configuration_error_at=timezone.now()
+        )
+        log.warning("shopify.configuration_error", extra={"shop_id": shop.pk})
+        raise
+    if shop.configuration_error:
+        ShopifyShop.objects.filter(pk=shop.pk).update(configuration_error="", configuration_error_at=None)
+        shop.configuration_error = ""
+    return order
+
+
+def retry_after_configuration_fix(shop: ShopifyShop) -> int:
+    """Clear the shop's configuration error and make its failed fulfillment jobs due again (called when ops
+    save the shop). Returns the number of jobs retried."""
+    from integration_server.models import OutboundJob, RawPayload
+    from integration_server.outbox.runner import retry_now
+
+    ShopifyShop.objects.filter(pk=shop.pk).update(configuration_error="", configuration_error_at=None)
+    raw_ids = list(
+        RawPayload.objects.filter(
+            source="shopify", external_id__startswith=f"{shop.shop_domain}|", state=RawPayload.State.FAILED
+        ).values_list("pk", flat=True)
+    )
+    if not raw_ids:
+        return 0
+    jobs = OutboundJob.objects.filter(
+        kind="webhook.shopify", state=OutboundJob.State.FAILED, payload__raw_payload_id__in=raw_ids
+    ).values_list("pk", flat=True)
+    return retry_now(list(jobs))
 
 
 def fulfillment_from_webhook(payload: dict) -> dict:
@@ -110,6 +148,51 @@ def _items(package: Package) -> list[dict]:
     return [{"sku": sku, "title": title, "quantity": qty} for sku, title, qty in package.items]
 
 
+def correct_tracking_numbers(shopify_order: ShopifyOrder, packages: list[Package]) -> list[str]:
+    """A fulfillment whose tracking number was corrected (``fulfillments/update``): its shipment takes the
+    new number, with the tracking reset, so the new number is registered and tracked instead of the old one,
+    and the emails keyed on the fulfillment are not sent again. Returns the new numbers."""
+    if shopify_order.pk is None:
+        return []
+    by_fulfillment: dict[str, list[str]] = {}
+    for package in packages:
+        by_fulfillment.setdefault(package.fulfillment_id, []).append(package.tracking_number)
+    numbers = [p.tracking_number for p in packages]
+    known = set(
+        TrackedShipment.objects.filter(tracking_number__in=numbers).values_list("tracking_number", flat=True)
+    )
+    replaced = (
+        TrackedShipment.objects.select_for_update()
+        .filter(shopify_order=shopify_order, fulfillment_id__in=list(by_fulfillment))
+        .exclude(tracking_number__in=numbers)
+        .order_by("pk")
+    )
+    corrected = []
+    for shipment in replaced:
+        unseen = [n for n in by_fulfillment[shipment.fulfillment_id] if n not in known]
+        if not unseen:
+            continue  # a number removed without a replacement: keep what we have
+        new_number = unseen[0]
+        known.add(new_number)
+        log.info("shopify.tracking_number_corrected", extra={"shipment_id": shipment.pk})
+        TrackedShipment.objects.filter(pk=shipment.pk).update(
+            tracking_number=new_number[:100],
+            registration=TrackedShipment.Registration.PENDING,
+            registration_error="",
+            registered_at=None,
+            status=TrackingStatus.PENDING,
+            provider_status="",
+            provider_sub_status="",
+            status_description="",
+            carrier_code="",
+            last_event_at=None,
+            last_push_at=None,
+            last_polled_at=None,
+        )
+        corrected.append(new_number)
+    return corrected
+
+
 def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
     email = (order.get("email") or "").strip()
     customer = _customer_first_name(order)
@@ -131,9 +214,12 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
             },
         )
         numbers = [p.tracking_number for p in packages]
+        corrected = correct_tracking_numbers(shopify_order, packages)
         existing = {
             s.tracking_number: s
-            for s in TrackedShipment.objects.select_for_update().filter(tracking_number__in=numbers)
+            for s in TrackedShipment.objects.select_for_update()
+            .filter(tracking_number__in=numbers)
+            .order_by("pk")
         }
         fresh, changed = [], []
         for package in packages:
@@ -183,7 +269,7 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
             )
         }
         new_shipments = [shipments[s.tracking_number] for s in fresh if s.tracking_number in shipments]
-        enqueue_registration(new_shipments)
+        enqueue_registration(new_shipments + [shipments[n] for n in corrected if n in shipments])
 
         tags_by_sku = {line["sku"]: line["tags"] for line in lines if line["sku"]}
         rule = {"rule": shop.presale_rule, "prefixes": shop.sku_prefixes(), "presale_tags": shop.tags()}

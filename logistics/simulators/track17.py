@@ -25,6 +25,33 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+MILESTONE_STAGES = {
+    "InfoReceived": "InfoReceived",
+    "InTransit": "PickedUp",
+    "AvailableForPickup": "AvailableForPickup",
+    "OutForDelivery": "OutForDelivery",
+    "Delivered": "Delivered",
+}
+
+
+def milestones(events: list[dict]) -> list[dict]:
+    """17TRACK's milestone list: each key stage with the time it was first reached (None if never)."""
+    reached: dict[str, dict] = {}
+    for event in sorted(events, key=lambda e: e["time_utc"]):
+        stage = MILESTONE_STAGES.get(event["stage"])
+        if stage:
+            reached.setdefault(stage, event)
+    return [
+        {
+            "key_stage": stage,
+            "time_iso": reached[stage]["time_iso"] if stage in reached else None,
+            "time_utc": reached[stage]["time_utc"] if stage in reached else None,
+        }
+        for stage in ("InfoReceived", "PickedUp", "Departure", "Arrival", "AvailableForPickup")
+        + ("OutForDelivery", "Delivered", "Returning", "Returned")
+    ]
+
+
 class Track17Simulator(Simulator):
     name = "track17"
 
@@ -91,7 +118,7 @@ class Track17Simulator(Simulator):
                     if latest
                     else None
                 ),
-                "milestone": [],
+                "milestone": milestones(events),
                 "time_metrics": {},
                 "tracking": {
                     "providers": [{"provider": {"key": entry["carrier"], "name": "SIM"}, "events": events}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
@@ -12,7 +13,8 @@ from integration_server.admin_secrets import (
     https_url_fields,
 )
 from integration_server.crypto import lookup_hash
-from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
+from logistics.models.tracking import normalise_carrier
 from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
 
 
@@ -43,6 +45,32 @@ class TrackingAccountAdmin(admin.ModelAdmin):
     @admin.display(description="API key")
     def key_set(self, obj):
         return "set" if obj.api_key else "missing"
+
+
+class TrackingCarrierCodeForm(forms.ModelForm):
+    class Meta:
+        model = TrackingCarrierCode
+        fields = ("carrier", "provider_code", "note")
+
+    def clean_carrier(self):
+        # normalised before the uniqueness check, so "UPS " and "ups" are one carrier
+        return normalise_carrier(self.cleaned_data["carrier"])
+
+    def clean_provider_code(self):
+        code = self.cleaned_data["provider_code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError("17TRACK carrier codes are numbers (its carrier list's key).")
+        return code
+
+
+@admin.register(TrackingCarrierCode)
+class TrackingCarrierCodeAdmin(admin.ModelAdmin):
+    """Carrier names / codes from Shopify, ShipStation and Eccang -> 17TRACK carrier codes, used when a number
+    is registered (an unlisted carrier is auto-detected by 17TRACK)."""
+
+    form = TrackingCarrierCodeForm
+    list_display = ("carrier", "provider_code", "note")
+    search_fields = ("carrier", "provider_code")
 
 
 class TrackingUpdateLogInline(ReadOnlyTabularInline):

@@ -32,11 +32,26 @@ class StatusChange:
     event_at: datetime | None
     description: str = ""
     via: str = "push"
+    after_delivery: bool = False  # reported for a delivered shipment: its status did not change
+
+
+@dataclass
+class AfterSalesChange:
+    """An Eccang after-sales order reached a status that concerns the customer: ``shipped`` (with its
+    tracked parcel) or ``problem`` (a status mapped as a customer-visible problem)."""
+
+    reference_no: str
+    status: str  # Eccang's own code
+    meaning: str  # logistics.eccang.orders.SHIPPED / PROBLEM
+    recipient_email: str
+    customer_name: str = ""
+    shipment: object | None = None  # logistics.models.TrackedShipment when shipped
 
 
 Handler = Callable[[list], None]
 _ON_SHIPPED: list[tuple[str, Handler]] = []
 _ON_STATUS: list[tuple[str, Handler]] = []
+_ON_AFTERSALES: list[tuple[str, Handler]] = []
 
 
 def on_orders_shipped(name: str, fn: Handler) -> None:
@@ -45,6 +60,16 @@ def on_orders_shipped(name: str, fn: Handler) -> None:
 
 def on_tracking_status_changed(name: str, fn: Handler) -> None:
     _ON_STATUS[:] = [(n, f) for n, f in _ON_STATUS if n != name] + [(name, fn)]
+
+
+def on_aftersales_changed(name: str, fn: Handler) -> None:
+    _ON_AFTERSALES[:] = [(n, f) for n, f in _ON_AFTERSALES if n != name] + [(name, fn)]
+
+
+def aftersales_changed(changes: list[AfterSalesChange]) -> None:
+    if changes:
+        for _, fn in _ON_AFTERSALES:
+            fn(changes)
 
 
 def orders_shipped(shipped: list[ShippedOrder]) -> None:

@@ -28,6 +28,9 @@ class TrackingUpdate:
     description: str = ""
     carrier_code: str = ""
     tag: str = ""
+    # When the history this report carries says the parcel was delivered (a later exception push still
+    # lists the Delivered milestone): decided from the whole history, not only the latest status.
+    delivered_at: datetime | None = None
 
 
 @dataclass

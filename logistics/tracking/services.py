@@ -15,7 +15,8 @@ from integration_server.crypto import lookup_hash
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue_jobs
-from logistics.models import TrackedShipment, TrackingAccount, TrackingUpdateLog
+from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
+from logistics.models.tracking import normalise_carrier
 from logistics.tracking import events
 from logistics.tracking.provider import TrackingRequest, TrackingUpdate, tracking_provider
 from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
@@ -78,34 +79,43 @@ def track_shipments(source: str, infos: list[ShipmentInfo]) -> list[TrackedShipm
 
 
 # --- registration --------------------------------------------------------------------------------------
+def carrier_codes_for(names) -> dict[str, str]:
+    """Normalised carrier name -> the provider's carrier code, from the editable table (one query)."""
+    names = {normalise_carrier(n) for n in names if n}
+    if not names:
+        return {}
+    return dict(TrackingCarrierCode.objects.filter(carrier__in=names).values_list("carrier", "provider_code"))
+
+
+def provider_carrier_codes(shipments: list[TrackedShipment]) -> dict[int, str]:
+    """shipment pk -> the provider's carrier code to register it with: the code already known, else the
+    carrier the source gave mapped through the editable table (admin: Tracking carrier codes); '' = let the
+    provider detect it."""
+    table = carrier_codes_for(s.carrier for s in shipments if not s.carrier_code)
+    return {s.pk: s.carrier_code or table.get(normalise_carrier(s.carrier), "") for s in shipments}
+
+
 def enqueue_registration(shipments: list[TrackedShipment]) -> None:
     """One outbox job per new number (deduplicated on the number); the runner batches them by 40."""
+    pending = [s for s in shipments if s.registration == TrackedShipment.Registration.PENDING]
+    codes = provider_carrier_codes(pending)
     enqueue_jobs(
         [
             OutboundJob(
                 kind=REGISTER_JOB,
                 group_key="17track",
                 dedupe_key=f"register:{s.tracking_number}",
-                payload={"tracking_number": s.tracking_number, "carrier": s.carrier_code, "tag": str(s.pk)},
+                payload={"tracking_number": s.tracking_number, "carrier": codes[s.pk], "tag": str(s.pk)},
             )
-            for s in shipments
-            if s.registration == TrackedShipment.Registration.PENDING
+            for s in pending
         ]
     )
 
 
-def register_batch_handler(jobs: list[OutboundJob]) -> dict:
-    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
-    finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
-    provider = tracking_provider()
-    requests = [
-        TrackingRequest(
-            number=j.payload["tracking_number"],
-            carrier=j.payload.get("carrier") or "",
-            tag=j.payload.get("tag") or "",
-        )
-        for j in jobs
-    ]
+def register_numbers(requests: list[TrackingRequest], provider=None):
+    """One provider call for up to 40 numbers; the shipments are marked registered or rejected (with the
+    reason). Returns the provider's result."""
+    provider = provider or tracking_provider()
     result = provider.register(requests)
     now = timezone.now()
     accepted = set(result.accepted)
@@ -116,6 +126,22 @@ def register_batch_handler(jobs: list[OutboundJob]) -> dict:
         TrackedShipment.objects.filter(tracking_number=number).update(
             registration=TrackedShipment.Registration.REJECTED, registration_error=reason
         )
+    return result
+
+
+def register_batch_handler(jobs: list[OutboundJob]) -> dict:
+    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
+    finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
+    requests = [
+        TrackingRequest(
+            number=j.payload["tracking_number"],
+            carrier=j.payload.get("carrier") or "",
+            tag=j.payload.get("tag") or "",
+        )
+        for j in jobs
+    ]
+    result = register_numbers(requests)
+    accepted = set(result.accepted)
     outcomes = {}
     for job in jobs:
         number = job.payload["tracking_number"]
@@ -126,15 +152,45 @@ def register_batch_handler(jobs: list[OutboundJob]) -> dict:
     return outcomes
 
 
+def shipments_pending_registration(older_than_minutes: int = 0, now=None):
+    """Numbers not registered yet (their job failed, or has not run): ``track17_sync`` registers them."""
+    now = now or timezone.now()
+    return TrackedShipment.objects.filter(
+        registration=TrackedShipment.Registration.PENDING,
+        created_at__lte=now - timedelta(minutes=older_than_minutes),
+    ).order_by("pk")
+
+
+def register_pending(*, older_than_minutes: int = 0, limit: int | None = None, progress=None) -> dict:
+    """Register pending numbers now, 40 per call, with their carrier code."""
+    provider = tracking_provider()
+    qs = shipments_pending_registration(older_than_minutes)
+    shipments = list(qs[:limit] if limit else qs)
+    codes = provider_carrier_codes(shipments)
+    totals = {"registered": 0, "rejected": 0}
+    for start in range(0, len(shipments), provider.max_batch):
+        batch = shipments[start : start + provider.max_batch]
+        result = register_numbers(
+            [TrackingRequest(s.tracking_number, codes[s.pk], str(s.pk)) for s in batch], provider
+        )
+        totals["registered"] += len(result.accepted)
+        totals["rejected"] += len(result.rejected)
+        if progress:
+            progress(start + len(batch), len(shipments))
+    return totals
+
+
 # --- applying updates -------------------------------------------------------------------------------------
 def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", now=None) -> dict:
     """Apply provider reports to their shipments, in one transaction with the emails they cause.
 
-    An update older than the newest event already applied is logged as stale and changes nothing (pushes
-    arrive out of order: Delivered before InTransit). Unknown numbers and unknown statuses are skipped.
+    The rows of the numbers are locked (``SELECT ... FOR UPDATE``, in primary-key order) for the whole
+    transaction, so two workers holding pushes of one number apply them one after the other. What happens to
+    each update is decided by ``apply_one_update`` from the history it carries. Unknown numbers and unknown
+    statuses are skipped.
     """
     now = now or timezone.now()
-    counts = {"applied": 0, "stale": 0, "unknown_number": 0, "unknown_status": 0}
+    counts = {"applied": 0, "stale": 0, "after_delivery": 0, "unknown_number": 0, "unknown_status": 0}
     numbers = {u.number for u in updates if u.number}
     if not numbers:
         return counts
@@ -158,47 +214,26 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
             else:
                 shipment.last_polled_at = now
             touched[shipment.pk] = shipment
-            if update.status is None:
+            if update.status is None and update.delivered_at is None:
                 counts["unknown_status"] += 1
                 continue
-            stale = bool(
-                shipment.last_event_at and update.event_at and update.event_at < shipment.last_event_at
-            )
+            outcome, change = apply_one_update(shipment, update, via=via, now=now)
+            counts[outcome] += 1
             logs.append(
                 TrackingUpdateLog(
                     shipment=shipment,
-                    status=update.status,
+                    status=update.status or DELIVERED,
                     provider_status=update.provider_status[:60],
                     provider_sub_status=update.provider_sub_status[:60],
                     event_at=update.event_at,
                     description=update.description[:500],
                     via=via,
-                    stale=stale,
+                    stale=outcome != "applied",
                     received_at=now,
                 )
             )
-            if stale:
-                counts["stale"] += 1
-                continue
-            shipment.status = update.status
-            shipment.provider_status = update.provider_status[:60]
-            shipment.provider_sub_status = update.provider_sub_status[:60]
-            shipment.status_description = update.description[:500]
-            shipment.last_event_at = update.event_at or shipment.last_event_at
-            if update.carrier_code and not shipment.carrier_code:
-                shipment.carrier_code = update.carrier_code[:20]
-            if update.status == DELIVERED and shipment.delivered_at is None:
-                shipment.delivered_at = update.event_at or now
-            counts["applied"] += 1
-            changes.append(
-                events.StatusChange(
-                    shipment=shipment,
-                    status=update.status,
-                    event_at=update.event_at,
-                    description=update.description,
-                    via=via,
-                )
-            )
+            if change is not None:
+                changes.append(change)
         fields = [
             "status",
             "provider_status",
@@ -215,6 +250,70 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
         TrackingUpdateLog.objects.bulk_create(logs, ignore_conflicts=True)
         events.tracking_status_changed(changes)
     return counts
+
+
+def apply_one_update(shipment, update: TrackingUpdate, *, via: str, now):
+    """Apply one report to a locked shipment; returns (outcome, status change or None).
+
+    - The history shows a delivery and the shipment is not delivered yet: it becomes delivered at that
+      time, and the one ``delivery_confirm`` follows, whatever the order in which pushes were processed (a
+      later exception push still lists the Delivered milestone).
+    - The shipment is delivered: nothing later moves it back (it is not polled again, and an exception
+      reported now only leaves a suppressed record: no email); the report is logged (``after_delivery``).
+    - Otherwise an update older than the newest event applied is stale (pushes arrive out of order).
+    """
+    delivered_at = update.delivered_at
+    if delivered_at is None and update.status == DELIVERED:
+        delivered_at = update.event_at or now
+    if shipment.delivered_at is not None:
+        if update.status and update.status != DELIVERED:
+            # Reported so the notification log shows the exception was seen and why no email went out.
+            return "after_delivery", events.StatusChange(
+                shipment=shipment,
+                status=update.status,
+                event_at=update.event_at,
+                description=update.description,
+                via=via,
+                after_delivery=True,
+            )
+        return "after_delivery", None
+    if delivered_at is not None:
+        is_delivery = update.status == DELIVERED
+        shipment.status = DELIVERED
+        shipment.provider_status = (update.provider_status if is_delivery else "Delivered")[:60]
+        shipment.provider_sub_status = (update.provider_sub_status if is_delivery else "")[:60]
+        shipment.status_description = (update.description if is_delivery else "")[:500]
+        shipment.delivered_at = delivered_at
+        shipment.last_event_at = max(
+            [t for t in (shipment.last_event_at, update.event_at, delivered_at) if t is not None]
+        )
+        if update.carrier_code and not shipment.carrier_code:
+            shipment.carrier_code = update.carrier_code[:20]
+        change = events.StatusChange(
+            shipment=shipment,
+            status=DELIVERED,
+            event_at=delivered_at,
+            description=shipment.status_description,
+            via=via,
+        )
+        return "applied", change
+    if shipment.last_event_at and update.event_at and update.event_at < shipment.last_event_at:
+        return "stale", None
+    shipment.status = update.status
+    shipment.provider_status = update.provider_status[:60]
+    shipment.provider_sub_status = update.provider_sub_status[:60]
+    shipment.status_description = update.description[:500]
+    shipment.last_event_at = update.event_at or shipment.last_event_at
+    if update.carrier_code and not shipment.carrier_code:
+        shipment.carrier_code = update.carrier_code[:20]
+    change = events.StatusChange(
+        shipment=shipment,
+        status=update.status,
+        event_at=update.event_at,
+        description=update.description,
+        via=via,
+    )
+    return "applied", change
 
 
 def process_push(raw, payload) -> dict | str:
@@ -345,7 +444,14 @@ def poll_tracking(
         shipments = list(TrackedShipment.objects.filter(tracking_number__in=numbers).order_by("pk"))
     else:
         shipments = list(shipments_due_for_poll(now=now, after_hours=after_hours, limit=limit))
-    totals = {"polled": 0, "applied": 0, "stale": 0, "unknown_number": 0, "unknown_status": 0}
+    totals = {
+        "polled": 0,
+        "applied": 0,
+        "stale": 0,
+        "after_delivery": 0,
+        "unknown_number": 0,
+        "unknown_status": 0,
+    }
     for start in range(0, len(shipments), provider.max_batch):
         batch = shipments[start : start + provider.max_batch]
         updates = provider.fetch([TrackingRequest(s.tracking_number, s.carrier_code) for s in batch])

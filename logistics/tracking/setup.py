@@ -33,6 +33,13 @@ def register() -> None:
         batch_size=40,
         description="Register tracking numbers with the tracking provider (40 per call).",
     )
+    from logistics.shopify import conf as shopify_conf
+
+    register_schedule(
+        "shopify-reconcile",
+        "logistics.shopify.tasks.reconcile_shopify_task",
+        minutes=shopify_conf.SHOPIFY_RECONCILE_INTERVAL_MINUTES,
+    )
     register_schedule(
         "track17-poll",
         "logistics.tracking.tasks.poll_tracking_task",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError, PermanentError, RetryableError
@@ -19,10 +20,23 @@ from logistics.tracking.status_map import map_status
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.17track.net/track/v2.2"
+API_PATH = "/track/v2.2"
+DEFAULT_BASE_URL = "https://api.17track.net" + API_PATH
 MAX_NUMBERS_PER_CALL = 40
 # Per-number rejections that mean "this number is already tracked for you".
 ALREADY_REGISTERED_CODES = {-18019901}
+
+
+def api_base_url(configured: str) -> str:
+    """The account's base URL as the client uses it: blank = 17TRACK's; a host alone (no path) gets the API
+    path added, so ``https://api.17track.net`` or a simulator's ``http://127.0.0.1:8105`` both work."""
+    configured = (configured or "").strip()
+    if not configured:
+        return DEFAULT_BASE_URL
+    parts = urlsplit(configured)
+    if parts.path in ("", "/"):
+        return configured.rstrip("/") + API_PATH
+    return configured
 
 
 class Track17Client(ApiClient):
@@ -33,7 +47,7 @@ class Track17Client(ApiClient):
         kwargs.setdefault("rate_key", "17track")
         kwargs.setdefault("per_minute", conf.TRACK17_REQUESTS_PER_MINUTE)
         kwargs.setdefault("burst", 3)
-        super().__init__(base_url or DEFAULT_BASE_URL, **kwargs)
+        super().__init__(api_base_url(base_url), **kwargs)
 
     def auth_headers(self) -> dict[str, str]:
         return {"17token": self.api_key, "Content-Type": "application/json"}
@@ -70,6 +84,25 @@ def _parse_time(text: str | None) -> datetime | None:
         return None
 
 
+def delivered_time_in_history(info: dict) -> datetime | None:
+    """The earliest delivery the item's history shows: the ``Delivered`` milestone, or any provider event
+    whose stage or sub-status is Delivered. None when the parcel was never reported delivered."""
+    times = []
+    for milestone in info.get("milestone") or []:
+        if isinstance(milestone, dict) and milestone.get("key_stage") == "Delivered":
+            times.append(_parse_time(milestone.get("time_utc")) or _parse_time(milestone.get("time_iso")))
+    for provider in (info.get("tracking") or {}).get("providers") or []:
+        for event in (provider or {}).get("events") or []:
+            if not isinstance(event, dict):
+                continue
+            stage = str(event.get("stage") or "")
+            sub = str(event.get("sub_status") or "")
+            if stage == "Delivered" or sub.startswith("Delivered"):
+                times.append(_parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso")))
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
 def update_from_item(item: dict, overrides: dict | None = None) -> TrackingUpdate:
     """A push's ``data`` or a ``gettrackinfo`` ``accepted[]`` item -> a normalised update."""
     info = item.get("track_info") or {}
@@ -79,12 +112,17 @@ def update_from_item(item: dict, overrides: dict | None = None) -> TrackingUpdat
     status = map_status(main, sub, overrides)
     if status is None and main:
         log.warning("track17.unknown_status", extra={"status": main, "sub_status": sub})
+    event_at = _parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso"))
+    delivered_at = delivered_time_in_history(info)
+    if delivered_at is None and main == "Delivered":
+        delivered_at = event_at
     return TrackingUpdate(
         number=str(item.get("number") or ""),
         status=status,
         provider_status=main,
         provider_sub_status=sub,
-        event_at=_parse_time(event.get("time_utc")) or _parse_time(event.get("time_iso")),
+        delivered_at=delivered_at,
+        event_at=event_at,
         description=(event.get("description") or latest.get("sub_status_descr") or "")[:500],
         carrier_code=str(item.get("carrier") or ""),
         tag=str(item.get("tag") or ""),

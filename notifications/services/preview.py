@@ -24,6 +24,8 @@ def sample_context(kind: str) -> dict:
         return {
             **base,
             "package_count": 2,
+            "package_phrase": "2 packages",
+            "more_to_follow": False,
             "packages": [
                 {
                     "tracking_number": "1Z999AA10123456784",
@@ -49,4 +51,14 @@ def sample_context(kind: str) -> dict:
             "status_phrase": "A delivery attempt failed.",
             "status_description": "Receiver not available at the time of delivery",
         }
+    if kind == "aftersales_shipped":
+        return {**base, "order_number": "AS-20261101-7", "items": []}
     return base
+
+
+def shop_sample_context(shop, kind: str) -> dict:
+    """Sample data as one shop's customers would get it: its brand, support address, review link, subject."""
+    from notifications.services.records import base_context, with_shop_subject
+
+    base = base_context(shop, customer_name="Alex", order_number="#1001")
+    return with_shop_subject(shop, kind, {**sample_context(kind), **base})

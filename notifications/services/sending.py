@@ -22,10 +22,11 @@ from notifications.models import Notification, NotificationEvent
 log = logging.getLogger(__name__)
 
 SUBJECTS = {
-    "split_package": "{brand}: your order {order_number} is coming in {package_count} packages",
+    "split_package": "{brand}: your order {order_number} is coming in {package_phrase}",
     "presale_shipped": "{brand}: your pre-order {order_number} has shipped",
     "exception_alert": "{brand}: there is a problem with the delivery of order {order_number}",
     "delivery_confirm": "{brand}: your order {order_number} was delivered. How did it go?",
+    "aftersales_shipped": "{brand}: your order {order_number} has shipped",
 }
 
 
@@ -34,9 +35,21 @@ class _Defaults(dict):
         return ""
 
 
+def render_subject(kind: str, context: dict) -> str:
+    """The shop's own subject (``subject_template`` in the context, edited in the shop's admin page) or the
+    default one; a template that does not format falls back to the default."""
+    for template in (context.get("subject_template"), SUBJECTS[kind]):
+        if template:
+            try:
+                return template.format_map(_Defaults(context)).replace("  ", " ").strip()
+            except (ValueError, IndexError, AttributeError):
+                continue
+    return ""
+
+
 def render_email(kind: str, context: dict) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one email."""
-    subject = SUBJECTS[kind].format_map(_Defaults(context)).replace("  ", " ").strip()
+    subject = render_subject(kind, context)
     text = render_to_string(f"notifications/{kind}.txt", context)
     html = render_to_string(f"notifications/{kind}.html", {**context, "subject": subject})
     return subject, text, html

@@ -53,6 +53,43 @@ def test_poll_to_tracked_to_registered_to_one_delivery_email(
         assert post_17track(client, body).status_code == 200
     drain()
 
-    [email] = Notification.objects.filter(tracking_number="YT2611300000001")
+    [email] = Notification.objects.filter(tracking_number="YT2611300000001", kind="delivery_confirm")
     assert (email.kind, email.state, email.order_number) == ("delivery_confirm", "sent", "AS-2026-0001")
-    assert [m.to for m in anymail_test_backend] == [["mia@example.com"]]
+    # and before it, once, the after-sales shipped email (issue 9)
+    [shipped] = Notification.objects.filter(tracking_number="YT2611300000001", kind="aftersales_shipped")
+    assert shipped.state == "sent"
+    assert [m.to for m in anymail_test_backend] == [["mia@example.com"], ["mia@example.com"]]
+
+
+def test_after_sales_shipped_email_once_per_reference_and_problem_status_emails(
+    eccang_sim, eccang_account, after_sales_rule, tracking_account, track17_sim, anymail_test_backend
+):
+    from logistics.eccang.services import process_orders
+    from logistics.models import EccangStatusMapping, TrackingCarrierCode
+    from tests.logistics.eccang_support import order_item
+
+    TrackingCarrierCode.objects.create(carrier="AS-PARTS", provider_code="100003")
+    EccangStatusMapping.objects.create(account=eccang_account, code="X", meaning="problem", note="cancelled")
+    consignee = {"consignee_email": "ola@example.com", "consignee_name": "Ola"}
+    shipped = order_item("AS-9", "S", shipping_method="AS-PARTS", shipper_hawbcode="YT9", Consignee=consignee)
+    process_orders(eccang_account, [shipped])
+    # the same reference completed (C = shipped too), and a later corrected number: no second shipped email
+    process_orders(eccang_account, [{**shipped, "status": "C"}, {**shipped, "shipper_hawbcode": "YT9B"}])
+    process_orders(
+        eccang_account, [order_item("AS-10", "E", shipping_method="AS-PARTS", Consignee=consignee)]
+    )
+    process_orders(
+        eccang_account, [order_item("AS-11", "X", shipping_method="AS-PARTS", Consignee=consignee)]
+    )
+    drain()
+    sent = sorted(Notification.objects.values_list("kind", "order_number", "state"))
+    assert sent == [
+        ("aftersales_shipped", "AS-9", "sent"),
+        ("exception_alert", "AS-10", "sent"),
+        ("exception_alert", "AS-11", "sent"),
+    ]
+    shipped_mail = next(m for m in anymail_test_backend if "AS-9" in m.subject)
+    assert "YT9" in shipped_mail.body and shipped_mail.to == ["ola@example.com"]
+    # registered with the carrier code mapped from Eccang's shipping method
+    [register] = [c for c in track17_sim.calls("POST", "/track/v2.2/register") if b"YT9" in c.body]
+    assert '"carrier": 100003' in register.body.decode() or '"carrier":100003' in register.body.decode()

@@ -76,10 +76,10 @@ def test_disabled_rule_does_not_count(eccang_account):
 
 @pytest.mark.django_db
 def test_status_mapping_edits_change_what_is_tracked(eccang_account, after_sales_rule):
-    # defaults from the reference: P other, S shipped, C shipped, E other
+    # defaults from the reference: P other, S shipped, C shipped, E a problem the customer is told about
     assert dict(eccang_account.status_mappings.values_list("code", "meaning")) == {
         "C": "shipped",
-        "E": "other",
+        "E": "problem",
         "P": "other",
         "S": "shipped",
     }

@@ -10,7 +10,14 @@ from logistics.models import PresaleRule, TrackedShipment
 from logistics.shopify.rules import is_presale_line, split_decision
 from notifications.models import Notification
 from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, post_shopify
+from tests.notifications.support import after_settle_window, drain, post_shopify
+
+
+def presale_key(shop, number: str) -> str:
+    """The pre-sale email's key: the fulfillment that shipped ``number``."""
+    fulfillment_id = TrackedShipment.objects.get(tracking_number=number).fulfillment_id
+    return f"presale_shipped:shopify:{shop.pk}:{fulfillment_id}"
+
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +27,7 @@ def ship(client, sim, order_id, items, numbers, *, topic="fulfillments/create", 
     hook[0] += 1
     response = post_shopify(client, json.dumps(payload).encode(), topic=topic, webhook_id=f"wh-{hook[0]}")
     assert response.status_code == 200
-    drain()
+    drain(now=after_settle_window())  # the split email waits for the order's other packages first
     return payload
 
 
@@ -66,7 +73,7 @@ def test_partial_fulfillment_is_a_split_and_a_complete_one_is_not(
 def test_presale_and_normal_item_in_one_package(client, shop, shopify_sim, anymail_test_backend):
     shopify_sim.add_order(1005, lines=[("PRE-BIKE-T1", "T1 (pre-order)", 1), ("LOCK-1", "Lock", 1)])
     ship(client, shopify_sim, 1005, [("PRE-BIKE-T1", 1), ("LOCK-1", 1)], ["1ZDDD0001"])
-    assert emails() == [("presale_shipped", "presale_shipped:1ZDDD0001")]
+    assert emails() == [("presale_shipped", presale_key(shop, "1ZDDD0001"))]
     [message] = anymail_test_backend
     assert "T1 (pre-order)" in message.body and "Lock" not in message.body
 
@@ -78,7 +85,7 @@ def test_presale_and_normal_item_shipped_apart(client, shop, shopify_sim, anymai
     # replay of the first fulfillment as an update: nothing new
     ship(client, shopify_sim, 1006, [], ["1ZEEE0001"], topic="fulfillments/update")
     assert emails() == [
-        ("presale_shipped", "presale_shipped:1ZEEE0002"),
+        ("presale_shipped", presale_key(shop, "1ZEEE0002")),
         ("split_package", f"split_package:shopify:{shop.pk}:1006"),
     ]
     assert len(anymail_test_backend) == 2
@@ -92,7 +99,7 @@ def test_presale_by_product_tag(client, shop, shopify_sim):
         1007, lines=[("T1", "T1", 1, ["coming soon"]), ("LOCK-1", "Lock", 1, ["accessory"])]
     )
     ship(client, shopify_sim, 1007, [("T1", 1), ("LOCK-1", 1)], ["1ZFFF0001"])
-    assert emails() == [("presale_shipped", "presale_shipped:1ZFFF0001")]
+    assert emails() == [("presale_shipped", presale_key(shop, "1ZFFF0001"))]
 
 
 def test_no_customer_email_is_recorded_as_suppressed(client, shop, shopify_sim, anymail_test_backend):
@@ -155,7 +162,7 @@ def test_tracking_added_by_a_later_update(
         client, json.dumps(payload).encode(), topic="fulfillments/update", webhook_id="late-1"
     )
     assert response.status_code == 200
-    drain()
+    drain(now=after_settle_window())
     shipment = TrackedShipment.objects.get()
     assert (shipment.tracking_number, shipment.carrier, shipment.registration) == (
         "1ZLATE01",
@@ -163,4 +170,61 @@ def test_tracking_added_by_a_later_update(
         "registered",
     )
     assert track17_sim.tracked["1ZLATE01"]["tag"] == str(shipment.pk)
-    assert emails() == [("presale_shipped", "presale_shipped:1ZLATE01")]
+    assert emails() == [("presale_shipped", presale_key(shop, "1ZLATE01"))]
+
+
+# --- issue 9: the split email lists every package; a tracking correction is not a new shipment ----------------
+def _post(client, payload, topic="fulfillments/create", hook=[100]):  # noqa: B006
+    hook[0] += 1
+    body = json.dumps(payload).encode()
+    assert post_shopify(client, body, topic=topic, webhook_id=f"wh-i9-{hook[0]}").status_code == 200
+
+
+def test_split_email_waits_for_the_settle_window_and_lists_every_package(
+    client, shop, shopify_sim, anymail_test_backend
+):
+    shopify_sim.add_order(1101, lines=[("BIKE-1", "E-bike", 1), ("BATT-1", "Battery", 1)])
+    _post(client, shopify_sim.fulfill(1101, [("BIKE-1", 1)], ["1ZSET0001"]))
+    drain()
+    assert anymail_test_backend == []  # inside the settle window: not sent yet
+    assert Notification.objects.get(kind="split_package").state == "pending"
+    _post(client, shopify_sim.fulfill(1101, [("BATT-1", 1)], ["1ZSET0002"]))
+    drain()
+    assert anymail_test_backend == []
+    drain(now=after_settle_window())
+    [message] = anymail_test_backend
+    html = message.alternatives[0][0]
+    for number in ("1ZSET0001", "1ZSET0002"):
+        assert number in message.body and f"https://www.ups.com/track?tracknum={number}" in html
+    assert message.subject == "Fiido Test: your order #1101 is coming in 2 packages"
+    assert "more will follow" not in message.body.lower() and "still to ship" not in message.body.lower()
+    assert "2 separate packages" in message.body
+
+
+def test_partial_split_email_has_correct_grammar_and_says_more_will_follow(
+    client, shop, shopify_sim, anymail_test_backend
+):
+    shopify_sim.add_order(1102, lines=[("BIKE-1", "E-bike", 1), ("BATT-1", "Battery", 1)])
+    ship(client, shopify_sim, 1102, [("BIKE-1", 1)], ["1ZPART001"])
+    [message] = anymail_test_backend
+    text = message.body + message.subject + message.alternatives[0][0]
+    assert "1 packages" not in text
+    assert message.subject == "Fiido Test: your order #1102 is coming in several packages"
+    assert "The rest will follow" in message.body and "Still to ship:" in message.body
+    assert "1ZPART001" in message.body
+
+
+def test_tracking_correction_tracks_the_new_number_without_a_second_presale_email(
+    client, shop, shopify_sim, track17_sim, tracking_account, anymail_test_backend
+):
+    shopify_sim.add_order(1103, lines=[("PRE-BIKE-T1", "T1 (pre-order)", 1)])
+    first = ship(client, shopify_sim, 1103, [("PRE-BIKE-T1", 1)], ["1ZTYPO0001"])
+    assert len(anymail_test_backend) == 1
+    update = shopify_sim.correct_tracking(1103, first["id"], ["1ZGOOD0001"])
+    _post(client, update, topic="fulfillments/update")
+    drain(now=after_settle_window())
+    shipment = TrackedShipment.objects.get(shopify_order__order_id="1103")
+    assert shipment.tracking_number == "1ZGOOD0001"
+    assert shipment.registration == "registered" and track17_sim.tracked["1ZGOOD0001"]["registered"]
+    assert len(anymail_test_backend) == 1
+    assert Notification.objects.filter(kind="presale_shipped").count() == 1

@@ -13,7 +13,7 @@ import requests
 from logistics.models import TrackedShipment
 from notifications.models import Notification
 from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import SHOP_DOMAIN, SHOP_SECRET, recent
+from tests.notifications.support import SHOP_DOMAIN, SHOP_SECRET, after_settle_window, drain, recent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,6 +39,12 @@ def test_fulfillment_to_delivered_email_over_http(
     shipment = TrackedShipment.objects.get(tracking_number="1ZLIVE0001")
     assert shipment.registration == "registered"  # the registration job ran against the simulator
     assert track17_sim.tracked["1ZLIVE0001"]["registered"]
+    # the split email waits for the order's other packages (settle window), then goes out
+    assert sorted(Notification.objects.values_list("kind", "state")) == [
+        ("presale_shipped", "sent"),
+        ("split_package", "pending"),
+    ]
+    drain(now=after_settle_window())
     assert sorted(Notification.objects.values_list("kind", "state")) == [
         ("presale_shipped", "sent"),
         ("split_package", "sent"),

@@ -73,6 +73,7 @@ def test_provider_from_the_account_and_the_scheduled_poll(tracking_account, trac
         "polled": 0,
         "applied": 0,
         "stale": 0,
+        "after_delivery": 0,
         "unknown_number": 0,
         "unknown_status": 0,
     }

@@ -67,26 +67,74 @@ def post_17track(client, body: bytes, key: str = TRACK17_KEY, sign: str | None =
     )
 
 
+MILESTONE_OF = {
+    "InfoReceived": "InfoReceived",
+    "InTransit": "PickedUp",
+    "AvailableForPickup": "AvailableForPickup",
+    "OutForDelivery": "OutForDelivery",
+    "Delivered": "Delivered",
+}
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def push_body(
-    number: str, status: str, sub_status: str | None = None, *, at: datetime, description: str = ""
+    number: str,
+    status: str,
+    sub_status: str | None = None,
+    *,
+    at: datetime,
+    description: str = "",
+    history: list[tuple[str, str | None, datetime]] | None = None,
 ) -> bytes:
-    """A TRACKING_UPDATED push in the fixture's shape, for ``number`` with the given latest status."""
+    """A TRACKING_UPDATED push in the fixture's shape, for ``number`` with the given latest status. Like a
+    real push it carries the parcel's history (milestones and provider events): the earlier ``history``
+    events ((status, sub-status, time) tuples) plus the latest one; the fixture's own 2022 history is
+    replaced so that it does not contradict the latest status."""
     payload = json.loads(fixture_bytes("17track/webhook_tracking_updated.sample.json"))
     data = payload["data"]
     data["number"] = number
-    data["track_info"]["latest_status"] = {
+    track_info = data["track_info"]
+    track_info["latest_status"] = {
         "status": status,
         "sub_status": sub_status or f"{status}_Other",
         "sub_status_descr": None,
     }
-    data["track_info"]["latest_event"].update(
-        {
-            "time_utc": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "time_iso": at.isoformat(),
-            "description": description or status,
-        }
+    track_info["latest_event"].update(
+        {"time_utc": _utc(at), "time_iso": at.isoformat(), "description": description or status}
     )
+    events = sorted([*(history or []), (status, sub_status, at)], key=lambda e: e[2], reverse=True)
+    template_event = track_info["tracking"]["providers"][0]["events"][0]
+    track_info["tracking"]["providers"][0]["events"] = [
+        {
+            **template_event,
+            "time_utc": _utc(when),
+            "time_iso": when.isoformat(),
+            "description": main,
+            "stage": MILESTONE_OF.get(main),
+            "sub_status": sub or f"{main}_Other",
+        }
+        for main, sub, when in events
+    ]
+    reached = {}
+    for main, _, when in reversed(events):  # oldest first: the first time each stage was reached
+        stage = MILESTONE_OF.get(main)
+        if stage and stage not in reached:
+            reached[stage] = when
+    for milestone in track_info["milestone"]:
+        when = reached.get(milestone["key_stage"])
+        milestone["time_utc"] = _utc(when) if when else None
+        milestone["time_iso"] = when.isoformat() if when else None
     return json.dumps(payload, indent="\t").encode()
+
+
+def after_settle_window() -> datetime:
+    """A moment after the split email's settle window (its send job is due then)."""
+    from notifications import conf
+
+    return datetime.now(UTC) + timedelta(minutes=conf.SPLIT_EMAIL_SETTLE_MINUTES + 1)
 
 
 def recent(hours: float = 1) -> datetime:
@@ -122,6 +170,8 @@ def shopify_sim(shopify_sim_server):
     """The Shopify simulator over real HTTP, emptied for each test."""
     with shopify_sim_server.lock:
         shopify_sim_server.orders.clear()
+        shopify_sim_server.webhooks.clear()
+        shopify_sim_server.scopes = {"read_orders", "read_fulfillments", "read_products"}
         shopify_sim_server.requests.clear()
     return shopify_sim_server
 

@@ -1,14 +1,20 @@
-"""Poll 17TRACK (gettrackinfo) for numbers without a recent push, and apply what it says."""
+"""Register pending numbers with 17TRACK, then poll (gettrackinfo) those without a recent push."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from integration_server.http.errors import ExternalApiError
-from logistics.tracking.services import poll_tracking, shipments_due_for_poll
+from logistics.tracking.services import (
+    poll_tracking,
+    register_pending,
+    shipments_due_for_poll,
+    shipments_pending_registration,
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Poll the tracking provider for shipments with no push for --hours (default: the account's setting)."
+        "Register pending numbers with the tracking provider, then poll shipments with no push for --hours "
+        "(default: the account's setting)."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, hours, numbers, dry_run, **options):
         if dry_run:
+            if not numbers:
+                pending = shipments_pending_registration().count()
+                self.stdout.write(f"{pending} pending number(s) would be registered.")
             count = len(numbers) if numbers else shipments_due_for_poll(after_hours=hours).count()
             self.stdout.write(f"{count} number(s) would be polled.")
             return
@@ -33,6 +42,14 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         try:
+            if not numbers:
+                registered = register_pending(progress=progress)
+                if registered["registered"] or registered["rejected"]:
+                    self.stdout.write("")
+                self.stdout.write(
+                    f"Registered {registered['registered']} pending number(s), "
+                    f"{registered['rejected']} rejected."
+                )
             totals = poll_tracking(after_hours=hours, numbers=numbers, progress=progress)
         except (ExternalApiError, LookupError) as exc:
             raise CommandError(f"polling failed: {exc}") from exc

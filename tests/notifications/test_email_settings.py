@@ -1,0 +1,115 @@
+"""Issue 9 point 9: subjects and sender per shop, edited in the admin with a preview; SMTP by EMAIL_URL; the
+file backend outside DEBUG warns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from integration_server.crypto import lookup_hash
+from logistics.models import TrackedShipment
+from logistics.tracking.provider import TrackingUpdate
+from logistics.tracking.services import apply_tracking_updates
+from notifications.checks import file_backend_in_production
+from tests.notifications.support import *  # noqa: F403
+from tests.notifications.support import drain, recent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_shop_subject_and_sender_are_used_and_previewed(client, shop, anymail_test_backend):
+    admin_user = User.objects.create_superuser("ops", "ops@example.com", "pw")
+    client.force_login(admin_user)
+    url = f"/admin/logistics/shopifyshop/{shop.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k not in ("admin_api_token", "webhook_secret")
+    }
+    data.update(
+        subject_delivery_confirm="Your {brand} parcel {tracking_number} arrived",
+        sender_name="Fiido Care",
+        sender_email="care@fiido.example",
+        enabled="on",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # a broken template is refused with a message
+    response = client.post(url, {**data, "subject_delivery_confirm": "Oops {order_number"})
+    assert response.status_code == 200
+    assert "subject_delivery_confirm" in response.context["adminform"].form.errors
+
+    preview = client.get(
+        f"/admin/notifications/notification/preview/delivery_confirm/?shop={shop.pk}&format=text"
+    )
+    text = preview.content.decode()
+    assert "From: Fiido Care <care@fiido.example>" in text
+    assert "Subject: Your Fiido Test parcel 1Z999AA10123456784 arrived" in text
+    assert b"preview/delivery_confirm/?shop=" in client.get(url).content
+
+    TrackedShipment.objects.create(
+        tracking_number="1ZSUBJ0001",
+        shop=shop,
+        order_number="#7",
+        recipient_email="kai@example.com",
+        email_hash=lookup_hash("kai@example.com"),
+    )
+    apply_tracking_updates(
+        [
+            TrackingUpdate(
+                number="1ZSUBJ0001", status="delivered", provider_status="Delivered", event_at=recent()
+            )
+        ],
+        now=timezone.now(),
+    )
+    drain()
+    [message] = anymail_test_backend
+    assert message.subject == "Your Fiido Test parcel 1ZSUBJ0001 arrived"
+    assert message.from_email == "Fiido Care <care@fiido.example>"
+
+
+def test_file_backend_outside_debug_warns(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    [warning] = file_backend_in_production()
+    assert warning.id == "notifications.W002" and "EMAIL_URL" in warning.hint
+    settings.DEBUG = True
+    assert file_backend_in_production() == []
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert file_backend_in_production() == []
+
+
+def test_email_url_configures_smtp():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS]))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "integration_server.settings",
+        "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.com:587",
+        "DEBUG": "true",
+    }
+    out = (
+        subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == '["django.core.mail.backends.smtp.EmailBackend", "smtp.example.com", 587, "mailer", true]'
