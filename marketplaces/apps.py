@@ -16,6 +16,7 @@ class MarketplacesConfig(AppConfig):
         register_schedule("orders-pull", "marketplaces.tasks.pull_due_accounts", minutes=1)
         register_simulator("amazon", demo_simulator, 8102)
         self._register_ebay()
+        self._register_rithum()
 
     @staticmethod
     def _register_ebay():
@@ -31,3 +32,15 @@ class MarketplacesConfig(AppConfig):
         from marketplaces.health import account_health
 
         register_health_check("marketplace_accounts", account_health)
+
+    @staticmethod
+    def _register_rithum():
+        from integration_server.simulators import register_simulator
+        from marketplaces.connectors import register_connector
+        from marketplaces.connectors.rithum import RithumConnector
+        from marketplaces.services import acknowledge
+        from marketplaces.simulators.rithum import demo_simulator
+
+        register_connector("rithum", RithumConnector)
+        register_simulator("rithum", demo_simulator, 8109)
+        acknowledge.register()

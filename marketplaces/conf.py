@@ -28,3 +28,5 @@ EBAY_REFRESH_TOKEN_WARN_DAYS = env.int("EBAY_REFRESH_TOKEN_WARN_DAYS", default=6
 EBAY_QUOTA_WAIT_SECONDS = env.int("EBAY_QUOTA_WAIT_SECONDS", default=900)
 # Trading X-EBAY-API-COMPATIBILITY-LEVEL when the account sets none.
 EBAY_COMPATIBILITY_LEVEL = env.str("EBAY_COMPATIBILITY_LEVEL", default="1355")
+# Rithum: orders per /order/page page (Rithum allows 10-1000).
+RITHUM_ORDERS_PER_PAGE = env.int("RITHUM_ORDERS_PER_PAGE", default=1000)

@@ -29,6 +29,7 @@ def seed() -> list[str]:
     return [
         f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}",
         *seed_ebay(),
+        *seed_rithum(),
     ]
 
 
@@ -57,3 +58,20 @@ def seed_ebay() -> list[str]:
         },
     )
     return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {EBAY_SIMULATOR}"]
+
+
+RITHUM_SIMULATOR = "http://127.0.0.1:8109"
+
+
+def seed_rithum() -> list[str]:
+    account, created = MarketplaceAccount.objects.get_or_create(
+        name="Rithum dropship (simulator)",
+        defaults={
+            "channel": "rithum",
+            "api_base_url": RITHUM_SIMULATOR,
+            # The simulator's own demo values (marketplaces/simulators/rithum.py), not real credentials.
+            "credentials": {"client_id": "sim-rithum-client", "client_secret": "sim-rithum-secret"},
+            "shipstation_store_id": 310004,
+        },
+    )
+    return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {RITHUM_SIMULATOR}"]

@@ -104,6 +104,13 @@ class ShipStationSimulator(Simulator):
                 "marketplaceName": "ShipStation",
                 "active": True,
             },
+            {
+                "storeId": 310004,
+                "storeName": "Rithum (via integration-server)",
+                "marketplaceId": 0,
+                "marketplaceName": "ShipStation",
+                "active": True,
+            },
         ]
         self.orders: dict[str, dict] = {}  # orderKey -> order
         self.shipments: list[dict] = []

@@ -19,12 +19,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from datetime import timedelta
 
 import requests
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from integration_server.http import pacing
 from integration_server.http.client import ApiClient
@@ -35,6 +33,13 @@ from integration_server.http.errors import (
     ThrottledError,
 )
 from marketplaces import conf
+from marketplaces.clients.account_tokens import (
+    clear_auth_problem,
+    drop_token,
+    record_auth_problem,
+    store_token,
+    stored_token,
+)
 from marketplaces.clients.ebay_xml import (
     TradingError,
     UnsafeXmlError,
@@ -78,24 +83,6 @@ def token_url(account) -> str:
     return (account.auth_base_url or api_base_url(account)).rstrip("/") + TOKEN_PATH
 
 
-def record_auth_problem(account, message: str) -> None:
-    from marketplaces.models import MarketplaceAccount
-
-    if (account.auth_problem or "").startswith(message[:1900]):
-        return  # the same refusal again: keep the time it started
-    text = f"{message[:1900]} (since {timezone.now():%Y-%m-%d %H:%M} UTC)"
-    MarketplaceAccount.objects.filter(pk=account.pk).update(auth_problem=text)
-    account.auth_problem = text
-
-
-def clear_auth_problem(account) -> None:
-    from marketplaces.models import MarketplaceAccount
-
-    if account.auth_problem:
-        MarketplaceAccount.objects.filter(pk=account.pk).update(auth_problem="")
-        account.auth_problem = ""
-
-
 class EbayClient(ApiClient):
     vendor = "ebay"
 
@@ -123,36 +110,18 @@ class EbayClient(ApiClient):
         return f"ebay:user-token:{self.account.pk}:{digest}"
 
     def drop_token(self) -> None:
-        from marketplaces.models import MarketplaceAccount
-
         cache.delete(self._token_cache_key())
-        MarketplaceAccount.objects.filter(pk=self.account.pk).update(access_token_cache={})
+        drop_token(self.account)
 
     def _shared_token(self, key: str) -> str:
         """The token another process stored on the account (encrypted), while valid for these credentials."""
-        from marketplaces.models import MarketplaceAccount
-
-        stored = (
-            MarketplaceAccount.objects.filter(pk=self.account.pk)
-            .values_list("access_token_cache", flat=True)
-            .first()
-        ) or {}
-        expires = parse_datetime(stored.get("expires_at") or "")
-        if stored.get("key") != key or not stored.get("token") or expires is None:
-            return ""
-        ttl = (expires - timezone.now()).total_seconds() - TOKEN_EARLY_REFRESH_SECONDS
-        if ttl <= 0:
-            return ""
-        cache.set(key, stored["token"], ttl)
-        return stored["token"]
+        token, ttl = stored_token(self.account, key)
+        if token:
+            cache.set(key, token, ttl)
+        return token
 
     def _share_token(self, key: str, token: str, expires_in: int) -> None:
-        from marketplaces.models import MarketplaceAccount
-
-        expires_at = timezone.now() + timedelta(seconds=expires_in)
-        MarketplaceAccount.objects.filter(pk=self.account.pk).update(
-            access_token_cache={"token": token, "expires_at": expires_at.isoformat(), "key": key}
-        )
+        store_token(self.account, key, token, expires_in)
 
     def access_token(self) -> str:
         """The user token: this process's cache, else the one shared on the account row, else a refresh."""

@@ -13,6 +13,8 @@ def test_seed_demo_points_every_account_at_the_simulators_once(capsys):
     call_command("seed_demo", "--if-empty")
     assert "Accounts exist already" in capsys.readouterr().out
     amazon = MarketplaceAccount.objects.get(channel="amazon")
+    rithum = MarketplaceAccount.objects.get(channel="rithum")
+    assert rithum.api_base_url == "http://127.0.0.1:8109" and rithum.shipstation_store_id == 310004
     assert (
         amazon.api_base_url == "http://127.0.0.1:8102" and amazon.credentials["client_id"] == "sim-lwa-client"
     )
