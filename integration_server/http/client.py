@@ -99,7 +99,13 @@ class ApiClient:
             if not getattr(exc, "token_refused", False) or self.on_authentication_failed() is False:
                 raise
             log.info("http.token_refused", extra={"vendor": self.vendor, "status": exc.status})
-            return self._request_once(method, path, expected, extra_headers, kwargs, retried=True)
+            try:
+                return self._request_once(method, path, expected, extra_headers, kwargs, retried=True)
+            except AuthenticationError as again:
+                # the fresh token was refused too: drop it, so no other caller reuses it
+                if getattr(again, "token_refused", False):
+                    self.on_authentication_failed()
+                raise
 
     def _request_once(
         self,
