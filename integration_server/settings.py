@@ -113,6 +113,11 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# django-import-export: importing needs the change permission of the model, exporting its view permission
+# (a model admin may ask for more, e.g. notifications: export_notification).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 # --- encryption at rest (SPEC 7) ------------------------------------------------------------------
 # Comma-separated base64 32-byte keys; the first encrypts, every one decrypts (rotation).
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])

@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -113,7 +114,10 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not ZohoConnection.objects.exists()
 
-    @admin.action(description="Check the connection (token, organisation, stock keys of one item)")
+    @admin.action(
+        description="Check the connection (token, organisation, stock keys of one item)",
+        permissions=["change"],
+    )
     def check_connection(self, request, queryset):
         from inventory.clients.zoho import ZohoClient
         from inventory.services.zoho_sync import check_zoho_connection
@@ -264,6 +268,8 @@ class StockLevelAdmin(admin.ModelAdmin):
         ]
 
     def explain_view(self, request, sku):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         level = get_object_or_404(StockLevel, sku=sku)
         context = {
             **self.admin_site.each_context(request),

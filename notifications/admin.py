@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -79,8 +80,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None or super().has_change_permission(request, obj)
+    # Customer service's own permissions (see integration_server.roles); the list and search need view.
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.resend_notification")
+
+    def has_preview_permission(self, request):
+        return request.user.has_perm("notifications.preview_notification")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("notifications.export_notification")
 
     @admin.display(description="customer email")
     def customer_email(self, obj):
@@ -108,7 +116,9 @@ class NotificationAdmin(admin.ModelAdmin):
             return queryset.filter(recipient_hash=lookup_hash(term)), False
         return super().get_search_results(request, queryset, term)
 
-    @admin.action(description="Send again (a deliberate resend, recorded as a new email)")
+    @admin.action(
+        description="Send again (a deliberate resend, recorded as a new email)", permissions=["resend"]
+    )
     def send_again(self, request, queryset):
         count = 0
         for notification in queryset.exclude(recipient_hash=""):
@@ -116,7 +126,7 @@ class NotificationAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
 
-    @admin.action(description="Export as CSV")
+    @admin.action(description="Export as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="notifications.csv"'
@@ -167,6 +177,7 @@ class NotificationAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def preview_index(self, request):
+        self._require_preview(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Email templates: preview with sample data",
@@ -184,6 +195,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def preview_kind(self, request, kind):
         """Sample data; with ``?shop=<id>`` as that shop's customers get it (brand, sender, subject)."""
+        self._require_preview(request)
         if kind not in NotificationKind.values:
             raise Http404("no such email")
         shop = _shop_for_preview(request.GET.get("shop"))
@@ -192,14 +204,21 @@ class NotificationAdmin(admin.ModelAdmin):
         context = shop_sample_context(shop, kind)
         return _rendered(kind, context, request.GET.get("format"), from_email=sender_for(shop))
 
+    def _require_preview(self, request) -> None:
+        if not self.has_preview_permission(request):
+            raise PermissionDenied
+
     def render_record(self, request, pk):
+        self._require_preview(request)
         notification = Notification.objects.filter(pk=pk).first()
         if notification is None:
             raise Http404("no such notification")
         return _rendered(notification.kind, notification.context, request.GET.get("format"))
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"preview_url": reverse("admin:notifications_notification_preview_index")}
+        extra = {}
+        if self.has_preview_permission(request):
+            extra["preview_url"] = reverse("admin:notifications_notification_preview_index")
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
 
 
