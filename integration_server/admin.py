@@ -1,5 +1,6 @@
 """Ops UI of the kernel: outbound jobs (with attempts, retry now, cancel), raw payloads, schedule runs."""
 
+from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
@@ -10,8 +11,10 @@ from integration_server.models import JobAttempt, OutboundJob, RawPayload, Sched
 from integration_server.outbox import runner
 from integration_server.outbox.registry import policy_for
 
-# django-q2's own "Resubmit selected tasks" declares no permission: running a task again needs change.
+# Third-party actions that declare no permission: running a task again needs change, and removing the
+# expired login lockouts (django-axes) delete.
 django_q_admin.resubmit_task.allowed_permissions = ("change",)
+AccessAttemptAdmin.cleanup_expired_attempts.allowed_permissions = ("delete",)
 
 
 class JobAttemptInline(ReadOnlyTabularInline):

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_q",
     "import_export",
+    "axes",
     "anymail",
     "integration_server.apps.KernelConfig",
     "marketplaces.apps.MarketplacesConfig",
@@ -50,7 +51,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- admin login: brute-force lockout (django-axes) ------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours; then the client may try again
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Behind nginx / a load balancer: how many proxies append to X-Forwarded-For (0 = use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "integration_server.client_ip.client_ip"
 
 ROOT_URLCONF = "integration_server.urls"
 WSGI_APPLICATION = "integration_server.wsgi.application"
