@@ -18,6 +18,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
     PublishedQuantity,
@@ -169,7 +170,8 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 @admin.register(SkuRatioOverride)
 class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
-    formats = [CSV, XLSX]
+    import_formats = [CSV, XLSX]
+    export_formats = EXPORT_FORMATS  # formulas escaped
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)

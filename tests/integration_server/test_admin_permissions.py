@@ -150,7 +150,7 @@ def test_notifications_list_search_and_export_need_permissions(staff_client):
     assert staff_client.get(url, {"q": "someone@example.com"}).status_code == 403
     _notification()
     response = staff_client.post(
-        url, {"action": "export_csv", ACTION_CHECKBOX_NAME: ["1"], "select_across": "1"}
+        url, {"action": "export_admin_action", ACTION_CHECKBOX_NAME: ["1"], "select_across": "1"}
     )
     assert response.status_code == 403
 
