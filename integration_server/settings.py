@@ -132,6 +132,9 @@ X_FRAME_OPTIONS = "DENY"
 # (a model admin may ask for more, e.g. notifications: export_notification).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# An upload waits for the confirm step in a private folder, under a name the confirm form cannot forge.
+IMPORT_TMP_DIR = env.path("IMPORT_TMP_DIR", default=VAR_DIR / "import-tmp")
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "integration_server.import_storage.PrivateImportStorage"
 
 # --- encryption at rest (SPEC 7) ------------------------------------------------------------------
 # Comma-separated base64 32-byte keys; the first encrypts, every one decrypts (rotation).
