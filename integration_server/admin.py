@@ -1,13 +1,20 @@
 """Ops UI of the kernel: outbound jobs (with attempts, retry now, cancel), raw payloads, schedule runs."""
 
+from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
+from django_q import admin as django_q_admin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
 from integration_server.outbox import runner
 from integration_server.outbox.registry import policy_for
+
+# Third-party actions that declare no permission: running a task again needs change, and removing the
+# expired login lockouts (django-axes) delete.
+django_q_admin.resubmit_task.allowed_permissions = ("change",)
+AccessAttemptAdmin.cleanup_expired_attempts.allowed_permissions = ("delete",)
 
 
 class JobAttemptInline(ReadOnlyTabularInline):
@@ -54,12 +61,12 @@ class OutboundJobAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
 
-    @admin.action(description="Retry now")
+    @admin.action(description="Retry now", permissions=["change"])
     def retry_now(self, request, queryset):
         count = runner.retry_now(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} job(s) queued to run now.", messages.SUCCESS)
 
-    @admin.action(description="Cancel (pending jobs only)")
+    @admin.action(description="Cancel (pending jobs only)", permissions=["change"])
     def cancel(self, request, queryset):
         count = runner.cancel(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} job(s) cancelled.", messages.SUCCESS)

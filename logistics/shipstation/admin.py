@@ -159,6 +159,7 @@ def send_to_shipstation_again(modeladmin, request, queryset):
 
 
 send_to_shipstation_again.short_description = "Send to ShipStation again"
+send_to_shipstation_again.allowed_permissions = ("change",)
 
 
 def push_tracking_again_for_orders(modeladmin, request, queryset):
@@ -168,6 +169,7 @@ def push_tracking_again_for_orders(modeladmin, request, queryset):
 
 
 push_tracking_again_for_orders.short_description = "Push tracking again"
+push_tracking_again_for_orders.allowed_permissions = ("change",)
 
 register_order_inline(ShipStationOrderInline)
 register_order_inline(ShipmentInline)
@@ -207,7 +209,7 @@ class ShipStationOrderAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return obj.last_error[:120]
 
-    @admin.action(description="Send to ShipStation again")
+    @admin.action(description="Send to ShipStation again", permissions=["change"])
     def send_again(self, request, queryset):
         count = outbound.send_again(list(queryset.values_list("order_id", flat=True)))
         self.message_user(request, f"{count} order(s) queued for ShipStation.", messages.SUCCESS)
@@ -237,7 +239,7 @@ class ShipStationShipmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Push tracking again")
+    @admin.action(description="Push tracking again", permissions=["change"])
     def push_again(self, request, queryset):
         count = tracking.push_again(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} tracking push(es) queued.", messages.SUCCESS)
