@@ -171,6 +171,8 @@ EMAIL_FILE_PATH = VAR_DIR / "sent-emails"
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds, for SMTP
+# The one ESP whose tracking webhook is mounted; blank = the ESP of an anymail EMAIL_BACKEND.
+ANYMAIL_TRACKING_ESP = env.str("ANYMAIL_TRACKING_ESP", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shipping@example.com")
 ANYMAIL = {
     key: value
