@@ -191,7 +191,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "integration_server.logging_context.ContextFilter"}},
+    "filters": {
+        "context": {"()": "integration_server.logging_context.ContextFilter"},
+        "redact": {"()": "integration_server.log_redaction.RedactSecretsFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -204,7 +207,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
-            "filters": ["context"],
+            "filters": ["context", "redact"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
