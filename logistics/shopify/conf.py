@@ -14,3 +14,5 @@ SHOPIFY_RECONCILE_INTERVAL_MINUTES = env.int("SHOPIFY_RECONCILE_INTERVAL_MINUTES
 SHOPIFY_RECONCILE_OVERLAP_MINUTES = env.int("SHOPIFY_RECONCILE_OVERLAP_MINUTES", default=60)
 # A shop never reconciled looks back this far.
 SHOPIFY_RECONCILE_LOOKBACK_HOURS = env.int("SHOPIFY_RECONCILE_LOOKBACK_HOURS", default=24)
+# Deliveries whose X-Shopify-Triggered-At is older than this are refused (replays); Shopify retries for 4 h.
+SHOPIFY_WEBHOOK_MAX_AGE_MINUTES = env.int("SHOPIFY_WEBHOOK_MAX_AGE_MINUTES", default=360)
