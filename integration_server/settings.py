@@ -165,7 +165,10 @@ HTTP_PACING_ENABLED = env.bool("HTTP_PACING_ENABLED", default=True)
 HTTP_MAX_PACING_SLEEP_SECONDS = env.float("HTTP_MAX_PACING_SLEEP_SECONDS", default=20.0)
 
 # --- email ----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+# Default: files under var/sent-emails, readable by the service's user only.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="integration_server.private_file_email.PrivateFileEmailBackend"
+)
 EMAIL_FILE_PATH = VAR_DIR / "sent-emails"
 # SMTP in one URL, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 (wins over EMAIL_BACKEND).
 if env.str("EMAIL_URL", default=""):

@@ -29,11 +29,17 @@ def anymail_webhook_secret(app_configs=None, **kwargs):
     ]
 
 
+FILE_BACKENDS = {
+    "django.core.mail.backends.filebased.EmailBackend",
+    "integration_server.private_file_email.PrivateFileEmailBackend",
+}
+
+
 @checks.register(checks.Tags.compatibility)
 def file_backend_in_production(app_configs=None, **kwargs):
     """Outside DEBUG, customer emails written to files never reach anyone."""
     backend = getattr(settings, "EMAIL_BACKEND", "")
-    if settings.DEBUG or backend != "django.core.mail.backends.filebased.EmailBackend":
+    if settings.DEBUG or backend not in FILE_BACKENDS:
         return []
     return [
         checks.Warning(
