@@ -106,10 +106,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024
 WEBHOOK_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 SESSION_COOKIE_HTTPONLY = True
-# Behind TLS (nginx or the DigitalOcean load balancer): cookies only over HTTPS, and trust the proxy's scheme.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Behind TLS (nginx or the DigitalOcean load balancer): cookies only over HTTPS (on by itself when
+# PUBLIC_BASE_URL is https), and trust the proxy's scheme.
+_secure_cookies = env.str("SECURE_COOKIES", default="").strip().lower()
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = (
+    _secure_cookies in ("1", "true", "yes", "on")
+    if _secure_cookies
+    else PUBLIC_BASE_URL.lower().startswith("https://")
+)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)  # e.g. 31536000 once https works everywhere
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-http health check
+# /healthz answers status only; its detail (jobs, schedules, accounts) needs this token (X-Health-Token
+# header or ?token=). Blank = no detail over HTTP (the admin's front page shows it).
+HEALTHZ_DETAIL_TOKEN = env.str("HEALTHZ_DETAIL_TOKEN", default="")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
