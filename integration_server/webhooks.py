@@ -14,9 +14,10 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, transaction
+from django.http import UnreadablePostError
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed, ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,6 +52,8 @@ def read_raw_body(django_request, limit: int) -> bytes:
         body = django_request.body
     except RequestDataTooBig as exc:
         raise PayloadTooLarge() from exc
+    except UnreadablePostError as exc:  # the client stopped sending (or too slowly: slow_body)
+        raise ParseError("body not received") from exc
     if len(body) > limit:
         raise PayloadTooLarge()
     return body
