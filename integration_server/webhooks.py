@@ -22,6 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integration_server.crypto import DecryptionError
 from integration_server.models import RawPayload
 from integration_server.outbox import enqueue_job
 from integration_server.raw_payloads import store_raw_payload
@@ -67,8 +68,8 @@ class WebhookSignatureAuthentication(BaseAuthentication):
         body = read_raw_body(request._request, view.max_body_bytes)
         try:
             ok = view.verify(request._request, body, **request.parser_context.get("kwargs", {}))
-        except DatabaseError:
-            raise
+        except (DatabaseError, DecryptionError):
+            raise  # our failure, not the sender's: 503 (handle_exception), never 401
         except Exception:  # noqa: BLE001 - a malformed signature header is a failed authentication
             log.info("webhook.verify_error", extra={"source": view.source}, exc_info=True)
             ok = False
@@ -109,6 +110,14 @@ class WebhookView(APIView):
 
     def is_relevant(self, request, payload) -> bool:
         return True
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DecryptionError):
+            # A stored secret or payload does not decrypt: a wrong or missing ENCRYPTION_KEYS entry. The
+            # sender is not at fault; 503 makes it retry once the keys are fixed (/healthz shows it too).
+            log.error("webhook.decrypt_failed", extra={"source": self.source, "error": str(exc)})
+            return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return super().handle_exception(exc)
 
     @property
     def job_kind(self) -> str:
