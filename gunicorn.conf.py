@@ -1,10 +1,11 @@
-"""gunicorn settings (web process). Environment: BIND, WEB_CONCURRENCY, WEB_TIMEOUT."""
+"""gunicorn settings (web process). Environment: BIND, WEB_CONCURRENCY, WEB_TIMEOUT, WEB_BODY_TIMEOUT."""
 
 import os
 
 from gunicorn.glogging import Logger
 
 from integration_server.logging_context import redact_path
+from integration_server.slow_body import end_body_deadline, start_body_deadline
 
 
 class RedactingLogger(Logger):
@@ -27,6 +28,18 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# A slow client may hold a thread for at most this long while sending its body (nginx buffers in front).
+body_timeout = float(os.environ.get("WEB_BODY_TIMEOUT", "5"))
+
+
+def pre_request(worker, req):
+    start_body_deadline(req, body_timeout)
+
+
+def post_request(worker, req, environ, resp):
+    end_body_deadline(req)
+
+
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
@@ -39,6 +52,7 @@ errorlog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "integration_server.log_redaction.RedactSecretsFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -48,8 +62,18 @@ logconfig_dict = {
         "raw": {"format": "%(message)s"},
     },
     "handlers": {
-        "error": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
-        "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "raw"},
+        "error": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["redact"],
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "raw",
+            "filters": ["redact"],
+        },
     },
     "root": {"level": "INFO", "handlers": ["error"]},
     "loggers": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 
 from django.conf import settings
@@ -87,6 +88,19 @@ def _is_stale(run: ScheduleRun, minutes: int | None, now) -> bool:
     return since is not None and (now - since).total_seconds() > max(3 * minutes, 15) * 60
 
 
+def detail_allowed(request) -> bool:
+    """The detail of /healthz is for ops (it names accounts, jobs and errors): only with the token."""
+    expected = getattr(settings, "HEALTHZ_DETAIL_TOKEN", "")
+    given = request.headers.get("X-Health-Token") or request.GET.get("token") or ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def public_view(report: dict) -> dict:
+    """What anyone may see: whether the service is healthy, nothing else."""
+    return {"status": report["status"]}
+
+
 def healthz(request):
     report = collect_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    body = report if detail_allowed(request) else public_view(report)
+    return JsonResponse(body, status=200 if report["status"] == "ok" else 503)
