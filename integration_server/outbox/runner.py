@@ -70,10 +70,12 @@ def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) 
     """Set the job's next state from one outcome; returns the attempt outcome."""
     job.lease_expires_at = None
     job.claim_token = None
+    job.lease_expiries = 0  # the try finished: its worker was not lost
     if not isinstance(outcome, BaseException):
         job.state = State.SUCCEEDED
         job.last_error = ""
         job.finished_at = now
+        job.needs_attention = False
         return Outcome.SUCCEEDED
     job.last_error = _error_text(outcome)
     if isinstance(outcome, ThrottledError):
@@ -88,10 +90,10 @@ def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) 
     if isinstance(outcome, PermanentError):
         job.state, job.finished_at = State.FAILED, now
         return Outcome.FAILED
-    job.retries_used += 1
-    if job.retries_used > policy.max_retries:
+    if job.retries_used >= policy.max_retries:  # the try that used up the policy is no retry
         job.state, job.finished_at = State.FAILED, now
         return Outcome.FAILED
+    job.retries_used += 1
     job.state = State.PENDING
     job.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(job.retries_used))
     return Outcome.RETRY
@@ -138,7 +140,15 @@ def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None
     return counts
 
 
-_OUTCOME_FIELDS = ("state", "last_error", "finished_at", "next_attempt_at", "retries_used")
+_OUTCOME_FIELDS = (
+    "state",
+    "last_error",
+    "finished_at",
+    "next_attempt_at",
+    "retries_used",
+    "lease_expiries",
+    "needs_attention",
+)
 
 
 def _save_outcomes(jobs: list[OutboundJob], tokens: dict) -> list[OutboundJob]:
@@ -225,7 +235,10 @@ def _due_kinds(now: datetime) -> list[str]:
 
 
 def recover_expired_leases(now: datetime | None = None) -> int:
-    """A job whose worker died stays RUNNING past its lease: count the lost try and make it due again."""
+    """A job whose worker died stays RUNNING past its lease: record the lost try and make it due again.
+    A lost worker is not a failed call to the vendor: no retry is spent. A job lost this way
+    OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG times in a row (it may be what kills its worker) is flagged for ops and
+    held back by the retry delays."""
     now = now or timezone.now()
     with transaction.atomic():
         jobs = list(
@@ -237,22 +250,14 @@ def recover_expired_leases(now: datetime | None = None) -> int:
             return 0
         attempts = []
         for job in jobs:
-            policy = policy_for(job.kind)
-            error = RuntimeError("the worker running this job stopped before it finished (lease expired)")
-            if policy is None:
-                job.state, job.last_error, job.finished_at = State.FAILED, f"unknown job kind {job.kind}", now
-                outcome = Outcome.FAILED
-            else:
-                outcome = _apply_outcome(job, policy, error, now)
-                job.next_attempt_at = now if outcome == Outcome.RETRY else job.next_attempt_at
-            job.lease_expires_at, job.claim_token = None, None
+            outcome = _apply_lease_expiry(job, now)
             attempts.append(
                 JobAttempt(
                     job_id=job.pk,
                     kind=job.kind,
                     number=job.attempts,
                     started_at=now,
-                    outcome=Outcome.LEASE_EXPIRED if outcome == Outcome.RETRY else outcome,
+                    outcome=outcome,
                     error=job.last_error,
                 )
             )
@@ -263,14 +268,35 @@ def recover_expired_leases(now: datetime | None = None) -> int:
                 "last_error",
                 "finished_at",
                 "next_attempt_at",
-                "retries_used",
+                "lease_expiries",
+                "needs_attention",
                 "lease_expires_at",
                 "claim_token",
             ],
         )
         JobAttempt.objects.bulk_create(attempts)
-    log.warning("outbox.leases_expired", extra={"count": len(jobs)})
+    flagged = [job.pk for job in jobs if job.needs_attention]
+    log.warning("outbox.leases_expired", extra={"count": len(jobs), "flagged": len(flagged)})
     return len(jobs)
+
+
+def _apply_lease_expiry(job: OutboundJob, now: datetime) -> str:
+    job.lease_expires_at, job.claim_token = None, None
+    if policy_for(job.kind) is None:
+        job.state, job.last_error, job.finished_at = State.FAILED, f"unknown job kind {job.kind}", now
+        return Outcome.FAILED
+    job.lease_expiries += 1
+    job.state = State.PENDING
+    job.last_error = "the worker running this job stopped before it finished (lease expired)"
+    job.next_attempt_at = now
+    if job.lease_expiries >= settings.OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG:
+        job.needs_attention = True
+        job.last_error = (
+            f"lost its worker {job.lease_expiries} times in a row (lease expired): check what the job does "
+            "to its worker (memory, time); it is retried later without spending a retry"
+        )
+        job.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(job.lease_expiries))
+    return Outcome.LEASE_EXPIRED
 
 
 def schedule_wakeup(kind: str, group_key: str, at: datetime) -> None:
@@ -305,7 +331,11 @@ def retry_now(job_ids: list[int]) -> int:
         )
         for job in jobs:
             job.state, job.next_attempt_at, job.retries_used, job.finished_at = State.PENDING, now, 0, None
-        OutboundJob.objects.bulk_update(jobs, ["state", "next_attempt_at", "retries_used", "finished_at"])
+            job.lease_expiries, job.needs_attention = 0, False
+        OutboundJob.objects.bulk_update(
+            jobs,
+            ["state", "next_attempt_at", "retries_used", "finished_at", "lease_expiries", "needs_attention"],
+        )
         from integration_server.outbox.enqueue import _dispatch_after_commit
 
         _dispatch_after_commit(jobs)

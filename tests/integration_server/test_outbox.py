@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
@@ -62,6 +64,7 @@ def test_retryable_errors_back_off_then_fail_after_the_policy():
     assert waits == [30, 60, 120, 240, 300]
     assert job.state == OutboundJob.State.FAILED
     assert job.attempts == 6  # the first try + 5 retries
+    assert job.retries_used == 5  # the try that used up the policy is no retry
     assert "down" in job.last_error
     assert list(job.attempt_rows.order_by("number").values_list("outcome", flat=True)) == ["retry"] * 5 + [
         "failed"
@@ -108,6 +111,62 @@ def test_job_of_a_dead_worker_runs_again_after_its_lease():
         "lease_expired",
         "succeeded",
     ]
+
+
+def _kill_worker_holding(kind, now):
+    """A worker claims the due jobs of ``kind`` and dies: their lease runs out, the sweep recovers them."""
+    from integration_server.outbox.registry import policy_for
+    from integration_server.outbox.runner import claim_jobs
+
+    claimed = claim_jobs(kind, None, policy_for(kind).claim_size, now)
+    assert claimed, "nothing was due"
+    after_lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    assert recover_expired_leases(after_lease) == len(claimed)
+    return after_lease
+
+
+def test_a_job_whose_worker_is_killed_5_times_still_succeeds_with_retries_unspent():
+    job = enqueue_job("test.three", {"script": "k"}, run_at=timezone.now() - timedelta(seconds=1))
+    now = timezone.now()
+    for _ in range(5):
+        now = _kill_worker_holding("test.three", now)
+        job.refresh_from_db()
+        assert (job.state, job.retries_used) == ("pending", 0)
+        now = max(now, job.next_attempt_at)
+    assert run_due_jobs("test.three", now=now) == 1
+    job.refresh_from_db()
+    assert (job.state, job.retries_used, job.attempts) == ("succeeded", 0, 6)
+    assert list(job.attempt_rows.order_by("number").values_list("outcome", flat=True)) == [
+        "lease_expired"
+    ] * 5 + ["succeeded"]
+    assert job.lease_expiries == 0  # reset by a finished try
+
+
+def test_a_prefetch_of_10_lost_with_its_worker_charges_no_retry():
+    past = timezone.now() - timedelta(seconds=1)
+    jobs = [enqueue_job("test.scripted", {"script": f"p{n}"}, run_at=past) for n in range(10)]
+    _kill_worker_holding("test.scripted", timezone.now())
+    states = set(OutboundJob.objects.filter(pk__in=[j.pk for j in jobs]).values_list("state", "retries_used"))
+    assert states == {("pending", 0)}
+
+
+@override_settings(OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG=3)
+def test_a_job_lost_with_its_worker_n_times_in_a_row_is_flagged_for_ops_not_failed():
+    job = enqueue_job("test.three", {"script": "poison"}, run_at=timezone.now() - timedelta(seconds=1))
+    now = timezone.now()
+    for expected_flag in (False, False, True):
+        now = _kill_worker_holding("test.three", now)
+        job.refresh_from_db()
+        assert (job.needs_attention, job.state, job.retries_used) == (expected_flag, "pending", 0)
+        now = max(now, job.next_attempt_at)
+    assert "lost its worker 3 times in a row" in job.last_error
+    assert job.next_attempt_at > now - timedelta(seconds=1)  # held back, so a poison job cannot loop fast
+    from integration_server.health import collect_health
+
+    assert any("worker" in p and "in a row" in p for p in collect_health()["problems"])
+    assert run_due_jobs("test.three", now=job.next_attempt_at) == 1
+    job.refresh_from_db()
+    assert (job.state, job.needs_attention, job.lease_expiries) == ("succeeded", False, 0)
 
 
 def test_running_job_with_a_live_lease_is_not_taken():
