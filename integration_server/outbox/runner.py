@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -153,8 +153,34 @@ _OUTCOME_FIELDS = (
 
 def _save_outcomes(jobs: list[OutboundJob], tokens: dict) -> list[OutboundJob]:
     """Write the jobs' new states where this worker still holds the claim (a job whose lease expired and
-    was taken by another worker is left alone). Jobs ending alike share one UPDATE: a batch mostly ends
-    alike, and this is far cheaper than a CASE-per-row bulk update. Runs inside the caller's transaction."""
+    was taken by another worker is left alone): on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` for the
+    whole batch, the claim checked and the owned rows returned by the same statement, whatever the jobs'
+    outcomes and retry times. Runs inside the caller's transaction."""
+    if connection.vendor != "postgresql":
+        return _save_outcomes_grouped(jobs, tokens)
+    fields = [OutboundJob._meta.get_field(name) for name in ("id", "claim_token", *_OUTCOME_FIELDS)]
+    row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    params: list = []
+    for job in jobs:
+        params += [job.pk, tokens[job.pk], *(getattr(job, name) for name in _OUTCOME_FIELDS)]
+    q = connection.ops.quote_name
+    table = q(OutboundJob._meta.db_table)
+    columns = ", ".join(q(f.column) for f in fields)
+    assignments = ", ".join(f"{q(name)} = v.{q(name)}" for name in _OUTCOME_FIELDS)
+    # only identifiers from the model's meta and placeholders are formatted in: values go as parameters
+    sql = (
+        f"UPDATE {table} AS j SET {assignments}, lease_expires_at = NULL, claim_token = NULL, updated_at = %s "  # noqa: S608
+        f"FROM (VALUES {', '.join([row] * len(jobs))}) AS v({columns}) "
+        "WHERE j.id = v.id AND j.claim_token = v.claim_token AND j.state = %s RETURNING j.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *params, State.RUNNING])
+        owned = {pk for (pk,) in cursor.fetchall()}
+    return [job for job in jobs if job.pk in owned]
+
+
+def _save_outcomes_grouped(jobs: list[OutboundJob], tokens: dict) -> list[OutboundJob]:
+    """The portable way (SQLite): lock the rows still ours, then one UPDATE per set of equal outcomes."""
     owned = set(
         OutboundJob.objects.select_for_update()
         .filter(pk__in=list(tokens), claim_token__in=set(tokens.values()), state=State.RUNNING)

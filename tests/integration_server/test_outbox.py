@@ -214,3 +214,42 @@ def test_batch_handler_gets_jobs_of_one_group_together():
     assert [len(b) for b in batches] == [100, 100, 50]
     assert OutboundJob.objects.filter(kind="test.batch", state="succeeded").count() == 250
     assert OutboundJob.objects.get(kind="test.batch", group_key="acct-2").state == "pending"
+
+
+def test_a_batch_writes_its_outcomes_in_one_update_whatever_their_times():
+    """Jobs of one batch ending differently (successes, retries due at distinct times, a failure) are
+    written by one UPDATE, and the claim is checked in that same statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def handler(jobs):
+        out = {}
+        for j in jobs:
+            n = j.payload["n"]
+            out[j.pk] = (
+                {"n": n}
+                if n % 3 == 0
+                else ThrottledError(wait_seconds=n)
+                if n % 3 == 1
+                else PermanentError(f"bad {n}")
+            )
+        return out
+
+    register_job_kind("test.outcomes", handler, batch_size=30)
+    past = timezone.now() - timedelta(seconds=1)
+    for n in range(30):
+        enqueue_job("test.outcomes", {"n": n}, run_at=past)
+    with CaptureQueriesContext(connection) as ctx:
+        run_due_jobs("test.outcomes", max_batches=1)
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('UPDATE "integration_server_')]
+    outcome_updates = [q for q in updates if "claim_token" in q and "RETURNING" in q.upper()]
+    assert len(updates) == 2, updates  # the claim, then the outcomes
+    assert len(outcome_updates) == 1
+    rows = dict(OutboundJob.objects.filter(kind="test.outcomes").values_list("payload__n", "state"))
+    assert [rows[n] for n in range(6)] == ["succeeded", "pending", "failed"] * 2
+    waits = {
+        j.payload["n"]: round((j.next_attempt_at - j.updated_at).total_seconds())
+        for j in OutboundJob.objects.filter(kind="test.outcomes", state="pending")
+    }
+    assert waits[1] == 1 and waits[4] == 4 and waits[28] == 28
+    assert JobAttempt.objects.filter(kind="test.outcomes").count() == 30
