@@ -155,6 +155,14 @@ class RateLimitBucket(models.Model):
 
     key = models.CharField(max_length=200, primary_key=True)
     next_free_at = models.DateTimeField()
+    interval_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The spacing next_free_at was booked with (re-based when it changes).",
+    )
+    recent = models.JSONField(
+        default=list, blank=True, help_text="Rolling-window budgets: the times (epoch s) of the calls booked."
+    )
 
     def __str__(self):
         return self.key
