@@ -115,6 +115,32 @@ def push_back(key: str, seconds: float) -> None:
 
 
 _max_sleep: contextvars.ContextVar[float | None] = contextvars.ContextVar("pacing_max_sleep", default=None)
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("pacing_deadline", default=None)
+
+
+def clock() -> float:
+    return time.monotonic()
+
+
+@contextmanager
+def time_budget(seconds: float | None):
+    """Inside this block (a django-q task with a timeout), a paced call sleeps only as long as leaves
+    OUTBOX_TASK_TIME_RESERVE_SECONDS for the call itself before the budget ends; a longer wait raises
+    ``ThrottledError`` (the job is rescheduled, no retry spent) instead of the task being killed."""
+    if seconds is None:
+        yield
+        return
+    token = _deadline.set(clock() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left in the current ``time_budget`` (None: no budget)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - clock()
 
 
 @contextmanager
@@ -131,7 +157,11 @@ def patient(max_sleep: float = 3600.0):
 def allowed_sleep() -> float:
     """How long a caller may sleep for the vendor's budget here: long inside ``patient()``, else
     HTTP_MAX_PACING_SLEEP_SECONDS (a vendor's 429 asking for longer should end the call, not hold a worker)."""
-    return _max_sleep.get() or settings.HTTP_MAX_PACING_SLEEP_SECONDS
+    allowed = _max_sleep.get() or settings.HTTP_MAX_PACING_SLEEP_SECONDS
+    left = time_left()
+    if left is not None:
+        allowed = min(allowed, max(left - settings.OUTBOX_TASK_TIME_RESERVE_SECONDS, 0.0))
+    return allowed
 
 
 def wait_for_slot(

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from integration_server.http import pacing
 from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.logging_context import job_context
 from integration_server.models import JobAttempt, OutboundJob
@@ -31,9 +32,14 @@ def _lease_seconds(policy: JobPolicy | None) -> int:
     return (policy and policy.lease_seconds) or settings.OUTBOX_LEASE_SECONDS
 
 
-def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> list[OutboundJob]:
+def claim_jobs(
+    kind: str, group_key: str | None, limit: int, now: datetime, min_lease_seconds: float = 0
+) -> list[OutboundJob]:
+    """Claim up to ``limit`` due jobs. The lease lasts the kind's lease, and at least ``min_lease_seconds``
+    (a task's timeout: a live task never loses its jobs to the sweep)."""
     policy = policy_for(kind)
     token = uuid.uuid4()
+    lease = max(_lease_seconds(policy), min_lease_seconds)
     with transaction.atomic():
         due = OutboundJob.objects.filter(kind=kind, state=State.PENDING, next_attempt_at__lte=now)
         if group_key is not None:
@@ -48,7 +54,7 @@ def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> l
         OutboundJob.objects.filter(id__in=ids, state=State.PENDING).update(
             state=State.RUNNING,
             claim_token=token,
-            lease_expires_at=now + timedelta(seconds=_lease_seconds(policy)),
+            lease_expires_at=now + timedelta(seconds=lease),
             attempts=F("attempts") + 1,
         )
     return list(OutboundJob.objects.filter(claim_token=token, state=State.RUNNING).order_by("id"))
@@ -100,15 +106,23 @@ def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) 
 
 
 def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None = None) -> dict[str, int]:
-    """Run one claimed batch through its handler and record the outcomes. Returns counts per outcome."""
+    """Run one claimed batch through its handler and record the outcomes. Returns counts per outcome
+    (``released``: jobs given back unstarted, the task being out of time)."""
     if not jobs:
         return {}
     tokens = {job.pk: job.claim_token for job in jobs}
     started = timezone.now()
     outcomes, durations = _call_handler(policy, jobs)
     now = now or timezone.now()
+    not_started = [job for job in jobs if outcomes.get(job.pk) is NOT_STARTED]
+    if not_started:
+        release(not_started, tokens)
+        jobs = [job for job in jobs if outcomes.get(job.pk) is not NOT_STARTED]
+    counts = {RELEASED: len(not_started)} if not_started else {}
+    if not jobs:
+        return counts
 
-    attempts, counts = [], {}
+    attempts = []
     for job in jobs:
         result = outcomes.get(job.pk)
         outcome = _apply_outcome(job, policy, result, now)
@@ -207,11 +221,45 @@ def _json_safe(value):
     return str(value)
 
 
+NOT_STARTED = object()  # a prefetched job the task had no time left for
+RELEASED = "released"  # counted by run_claimed: jobs given back unstarted
+
+
+def out_of_time() -> bool:
+    """The task's time budget (if any) no longer covers one more job's longest call."""
+    left = pacing.time_left()
+    return left is not None and left < settings.OUTBOX_TASK_TIME_RESERVE_SECONDS
+
+
+def release(jobs: list[OutboundJob], tokens: dict) -> int:
+    """Give back claimed jobs that were not started: due again at once, their claimed try not counted."""
+    mine = Q()
+    for job in jobs:
+        mine |= Q(pk=job.pk, claim_token=tokens[job.pk])
+    released = OutboundJob.objects.filter(mine, state=State.RUNNING).update(
+        state=State.PENDING,
+        attempts=F("attempts") - 1,
+        claim_token=None,
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    log.info("outbox.jobs_released", extra={"kind": jobs[0].kind, "count": released})
+    schedule_wakeup(jobs[0].kind, jobs[0].group_key, timezone.now())
+    return released
+
+
 def _call_handler(policy: JobPolicy, jobs: list[OutboundJob]) -> tuple[dict, dict]:
-    """Outcomes and durations (ms) per job: one call for a batch handler, one per job otherwise."""
+    """Outcomes and durations (ms) per job: one call for a batch handler, one per job otherwise. Jobs a task
+    has no time left for are ``NOT_STARTED``."""
     groups = [[job] for job in jobs] if getattr(policy.handler, "per_job", False) else [jobs]
     outcomes, durations = {}, {}
+    budget_throttled = False
     for group in groups:
+        if outcomes and (out_of_time() or (budget_throttled and pacing.time_left() is not None)):
+            # no time left, or the last job could not wait for its slot within the task's time: the next
+            # ones would not either; give them back untouched
+            outcomes.update({job.pk: NOT_STARTED for job in group})
+            continue
         t0 = time.monotonic()
         label = group[0].pk if len(group) == 1 else f"{group[0].pk}+{len(group) - 1}"
         with job_context(label):
@@ -221,6 +269,7 @@ def _call_handler(policy: JobPolicy, jobs: list[OutboundJob]) -> tuple[dict, dic
                 outcomes.update({job.pk: exc for job in group})
         elapsed = int((time.monotonic() - t0) * 1000)
         durations.update({job.pk: elapsed for job in group})
+        budget_throttled = any(isinstance(outcomes.get(job.pk), ThrottledError) for job in group)
     return outcomes, durations
 
 
@@ -230,8 +279,16 @@ def run_due_jobs(
     *,
     now: datetime | None = None,
     max_batches: int | None = None,
+    time_budget: float | None = None,
 ) -> int:
-    """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run."""
+    """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run.
+    With a ``time_budget`` (a task's timeout, seconds), no job is started and no pacing sleep taken that the
+    budget cannot cover, and the claims' leases cover the whole budget."""
+    with pacing.time_budget(time_budget):
+        return _run_due_jobs(kind, group_key, now, max_batches, time_budget or 0)
+
+
+def _run_due_jobs(kind, group_key, now, max_batches, min_lease: float) -> int:
     ran = 0
     kinds = [kind] if kind else _due_kinds(now or timezone.now())
     for k in kinds:
@@ -241,13 +298,17 @@ def run_due_jobs(
             continue
         batches = 0
         while max_batches is None or batches < max_batches:
+            if out_of_time():
+                return ran
             batches += 1
             claim_now = now or timezone.now()
-            jobs = claim_jobs(k, group_key, policy.claim_size, claim_now)
+            jobs = claim_jobs(k, group_key, policy.claim_size, claim_now, min_lease)
             if not jobs:
                 break
-            run_claimed(jobs, policy, now=now)
-            ran += len(jobs)
+            counts = run_claimed(jobs, policy, now=now)
+            ran += sum(n for outcome, n in counts.items() if outcome != RELEASED)
+            if counts.get(RELEASED):
+                return ran  # out of time: the rest is for the next task
     return ran
 
 
