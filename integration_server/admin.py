@@ -36,7 +36,7 @@ class OutboundJobAdmin(admin.ModelAdmin):
         "short_error",
         "created_at",
     )
-    list_filter = ("state", "kind")
+    list_filter = ("state", "kind", "needs_attention")
     search_fields = ("=id", "dedupe_key", "group_key", "last_error")
     date_hierarchy = "created_at"
     ordering = ("-id",)

@@ -42,6 +42,12 @@ def collect_health() -> dict:
     if oldest_age is not None and oldest_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
         report["problems"].append("due jobs are waiting too long")
     report["failed_jobs"] = OutboundJob.objects.filter(state=OutboundJob.State.FAILED).count()
+    flagged = OutboundJob.objects.filter(needs_attention=True).exclude(state=OutboundJob.State.SUCCEEDED)
+    report["jobs_needing_attention"] = flagged.count()
+    if report["jobs_needing_attention"]:
+        report["problems"].append(
+            f"{report['jobs_needing_attention']} job(s) lost their worker several times in a row"
+        )
     intervals = {spec.name: spec.minutes for spec in registered_schedules() if spec.minutes}
     report["schedules"] = {}
     for run in ScheduleRun.objects.order_by("name"):

@@ -188,6 +188,8 @@ else:
 
 # --- outbox ---------------------------------------------------------------------------------------
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=240)
+# A job whose worker is lost (lease expired) this many times in a row is flagged for ops and held back.
+OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG = env.int("OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG", default=5)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=200)
 RAW_PAYLOAD_RETENTION_DAYS = env.int("RAW_PAYLOAD_RETENTION_DAYS", default=90)
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env.int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", default=300)
@@ -196,6 +198,10 @@ HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", defau
 # --- HTTP client base -----------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+# A worker task starts a job only with this much of its time budget (the Q timeout) left: the longest call.
+OUTBOX_TASK_TIME_RESERVE_SECONDS = env.float(
+    "OUTBOX_TASK_TIME_RESERVE_SECONDS", default=HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT
+)
 HTTP_PACING_ENABLED = env.bool("HTTP_PACING_ENABLED", default=True)
 # A job sleeps at most this long for a vendor's rate budget; a longer wait reschedules it (no retry spent).
 HTTP_MAX_PACING_SLEEP_SECONDS = env.float("HTTP_MAX_PACING_SLEEP_SECONDS", default=20.0)
