@@ -43,6 +43,9 @@ class InventoryConfig(AppConfig):
         on_new_orders("inventory.shadow_stock", shadow.decrement_for_new_orders)
         on_cancelled_orders("inventory.shadow_stock", shadow.restore_for_cancelled_orders)
         on_edited_orders("inventory.shadow_stock", shadow.adjust_for_edited_orders)
+        from marketplaces.services.acceptance import register_stock_lookup
+
+        register_stock_lookup(shadow.available_for_acceptance)
         register_schedule(
             "inventory.zoho_full_resync", "inventory.tasks.zoho_full_resync", cron=conf.ZOHO_RESYNC_CRON
         )

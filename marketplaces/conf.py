@@ -30,3 +30,5 @@ EBAY_QUOTA_WAIT_SECONDS = env.int("EBAY_QUOTA_WAIT_SECONDS", default=900)
 EBAY_COMPATIBILITY_LEVEL = env.str("EBAY_COMPATIBILITY_LEVEL", default="1355")
 # Rithum: orders per /order/page page (Rithum allows 10-1000).
 RITHUM_ORDERS_PER_PAGE = env.int("RITHUM_ORDERS_PER_PAGE", default=1000)
+# Mirakl: orders per OR11 page (``max``; 100 is the commonly stated maximum, unconfirmed).
+MIRAKL_ORDERS_PAGE_SIZE = env.int("MIRAKL_ORDERS_PAGE_SIZE", default=100)
