@@ -47,13 +47,14 @@ class MiraklStateError(PermanentError):
     cancelled): the reference says to treat "already shipped" as done."""
 
 
+NO_BASE_URL = (
+    "Mirakl account has no base URL: set the operator instance's URL (https://<operator>.mirakl.net)"
+)
+
+
 def api_base_url(account) -> str:
-    if not account.api_base_url:
-        raise PermanentError(
-            "Mirakl account has no base URL: set the operator instance's URL (e.g. https://<operator>.mirakl.net)",
-            vendor="mirakl",
-        )
-    return account.api_base_url.rstrip("/")
+    """The operator instance's URL; blank until ops set it (every call then fails with NO_BASE_URL)."""
+    return (account.api_base_url or "").rstrip("/")
 
 
 def _message(response: requests.Response) -> str:
@@ -91,6 +92,8 @@ class MiraklClient(ApiClient):
         return {"Authorization": key}
 
     def call(self, operation: str, method: str, path: str, **kwargs) -> requests.Response:
+        if not self.account.api_base_url:
+            raise PermanentError(NO_BASE_URL, vendor=self.vendor)
         self.rate_key = f"mirakl:{self.account.pk}:{operation}"
         self.per_minute = pacing_per_minute(operation)
         self.burst = 1

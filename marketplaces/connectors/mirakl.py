@@ -235,6 +235,15 @@ def shipment_entry(c: ShipmentConfirmation, carriers: list[dict]) -> dict:
     }
 
 
+def shipment_problems(answer: dict) -> list[str]:
+    """The errors of a multi-shipment answer (ST01 / ST23 / ST24: ``shipment_errors[].message``), less those
+    saying the order is no longer in SHIPPING (already shipped: done)."""
+    messages = [
+        str(e.get("message") or "") for e in answer.get("shipment_errors") or [] if isinstance(e, dict)
+    ]
+    return [m for m in messages if not state_refusal(m)]
+
+
 def stock_csv(updates: list[QuantityUpdate], warehouse_code: str = "") -> str:
     """STO01's file: semicolon CSV, the columns of the reference, one row per SKU."""
     out = io.StringIO()
@@ -373,10 +382,7 @@ class MiraklConnector(MarketplaceConnector):
         order_id = confirmation.marketplace_order_id
         if self.options.get("multi_shipment"):
             answer = self._patiently(self.client.create_shipments, [shipment_entry(confirmation, carriers)])
-            errors = [e for e in answer.get("shipment_errors") or [] if isinstance(e, dict)]
-            problems = [
-                str(e.get("message") or "") for e in errors if not state_refusal(str(e.get("message")))
-            ]
+            problems = shipment_problems(answer)
             if problems:
                 raise PermanentError(f"ST01 {order_id}: {'; '.join(problems)}"[:1000], vendor="mirakl")
             return

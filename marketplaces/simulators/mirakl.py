@@ -96,6 +96,9 @@ class MiraklSimulator(Simulator):
             self.add_operator(name, key)
         self._limits = {op: FixedWindowLimiter(1, window) for op, window in LIMITED.items()}
         self._ids = itertools.count(2044)
+        # how old a change looks when Mirakl records it: a test sets a few minutes so that the next pull's
+        # window (which ends a minute in the past) already holds it
+        self.touch_age = timedelta(0)
 
     # --- test and demo helpers ---------------------------------------------------------------------------
     def add_operator(self, name: str, api_key: str, **kwargs) -> Operator:
@@ -188,7 +191,7 @@ class MiraklSimulator(Simulator):
         return record
 
     def _touch(self, record: dict, state: str | None = None, line_state: str | None = None) -> None:
-        now = _iso(_now())
+        now = _iso(_now() - self.touch_age)
         record["last_updated_date"] = now
         if state:
             record["order_state"] = state
