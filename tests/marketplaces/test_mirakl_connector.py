@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import responses
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -544,3 +545,84 @@ def test_open_orders_and_connection_check(sim):
     wrong.credentials = {"api_key": "not-the-key"}
     failed = connector_for(wrong).check_connection()
     assert not failed[1].ok and "AuthenticationError" in failed[1].detail
+
+
+def test_manage_py_check_connection_for_a_mirakl_account(sim):
+    sim_account(sim)
+    out = io.StringIO()
+    call_command("check_connection", "Mirakl operator-a", stdout=out)
+    text = out.getvalue()
+    assert "OR11 orders of the last hour" in text and "3 carrier(s)" in text
+    assert "sim-key-a" not in text
+
+
+def test_a_held_order_cancelled_before_the_debit_gives_the_stock_back(sim):
+    stock(MUG=10)
+    account = sim_account(sim)
+    sim.operators["operator-a"].auto_debit = False
+    sim.add_order("operator-a", "H-1", lines=[{"sku": "MUG", "quantity": 3}])
+    pull_orders(account)
+    assert Order.objects.get().state == Order.State.HELD
+    assert StockLevel.objects.get(sku="MUG").shadow_available == 7
+    sim.cancel_order("operator-a", "H-1")  # the debit failed
+    sim.next_minute()
+    assert pull_orders(account).result.cancelled == 1
+    assert Order.objects.get().state == Order.State.CANCELLED
+    assert StockLevel.objects.get(sku="MUG").shadow_available == 10
+
+
+def test_the_demo_simulator_serves_both_seeded_operators():
+    from marketplaces.demo import MIRAKL_OPERATORS
+    from marketplaces.simulators.mirakl import demo_simulator
+
+    demo = demo_simulator()
+    server = serve_in_thread(demo)
+    try:
+        stock(SKU_000000=50, SKU_000001=50, SKU_000002=50)
+        accounts = []
+        for name, operator, key, store, policy in MIRAKL_OPERATORS:
+            accounts.append(
+                MarketplaceAccount.objects.create(
+                    channel="mirakl",
+                    name=name,
+                    api_base_url=demo.url(operator),
+                    credentials={"api_key": key},
+                    options={"acceptance_policy": policy},
+                    shipstation_store_id=store,
+                )
+            )
+            pull_orders(accounts[-1])
+    finally:
+        server.shutdown()
+    same = Order.objects.filter(marketplace_order_id="ORDER-1001-A")
+    assert same.count() == 2 and {o.account_id for o in same} == {a.pk for a in accounts}
+    unknown = Order.objects.filter(lines__sku="NOT-IN-ZOHO")
+    assert {(o.account.name, o.state) for o in unknown} == {
+        ("Mirakl operator A (simulator)", Order.State.CANCELLED),
+        ("Mirakl operator B (simulator)", Order.State.FLAGGED),
+    }
+
+
+def test_accepting_a_page_costs_no_query_per_order(sim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stock(MUG=10_000)
+
+    def queries_for(operator: str, count: int) -> int:
+        account = sim_account(sim, operator)
+        for n in range(count):
+            sim.add_order(
+                operator,
+                f"{operator}-{n}",
+                lines=[{"sku": "MUG", "quantity": 1}, {"sku": "GHOST", "quantity": 1}],
+            )
+        with CaptureQueriesContext(connection) as captured:
+            pull_orders(account)
+        assert Order.objects.filter(account=account, state=Order.State.HELD).count() == count
+        return len(captured)
+
+    sim.add_operator("warm-up", "sim-key-w", auto_debit=False)
+    sim.operators["operator-a"].auto_debit = sim.operators["operator-b"].auto_debit = False
+    queries_for("warm-up", 1)  # first-use caches (content types, allocation context) out of the count
+    assert queries_for("operator-a", 3) == queries_for("operator-b", 60)
