@@ -99,6 +99,7 @@ class MiraklSimulator(Simulator):
         # how old a change looks when Mirakl records it: a test sets a few minutes so that the next pull's
         # window (which ends a minute in the past) already holds it
         self.touch_age = timedelta(0)
+        self.failures: dict[str, int] = {}  # operation -> how many next calls answer 503
 
     # --- test and demo helpers ---------------------------------------------------------------------------
     def add_operator(self, name: str, api_key: str, **kwargs) -> Operator:
@@ -219,6 +220,10 @@ class MiraklSimulator(Simulator):
             return None, _error(404, f"No operator instance {name}")
         if request.headers.get("authorization", "") != op.api_key:
             return None, _error(401, "Unauthorized")
+        with self.lock:
+            if self.failures.get(operation):
+                self.failures[operation] -= 1
+                return None, _error(503, "Service temporarily unavailable")
         limit = self._limits.get(operation)
         if limit is not None:
             wait = limit.hit(f"{name}:{operation}")

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from integration_server.models import OutboundJob
 from integration_server.outbox.runner import run_due_jobs
 from integration_server.simulators import serve_in_thread
 from inventory.models import AccountStockPolicy, PublishedQuantity, StockLevel, StockPolicy, ZohoConnection
@@ -228,3 +229,24 @@ def test_stock_one_import_per_account_three_rejections_recorded_then_no_call(ope
     sync_items(full=True)
     run_pushes()
     assert len(sim.calls("POST")) == before
+
+
+@pytest.mark.parametrize("failures,state,attempts", [(2, "succeeded", 3), (99, "failed", 6)])
+def test_tracking_is_retried_five_times(operators, failures, state, attempts):
+    sim, ss, accounts, _ = operators
+    account = accounts["operator-a"]
+    sim.add_order("operator-a", "ORDER-3001-A", lines=[{"sku": "SKU-000004", "quantity": 1}])
+    pull_all(sim, accounts)
+    pull_all(sim, accounts)
+    run_due_jobs(CREATE_KIND)
+    ss.ship_order(f"mirakl-{account.pk}:ORDER-3001-A", carrier_code="ups", notify=False)
+    poll_shipstation()
+    sim.failures["OR23"] = failures
+    later = timezone.now()
+    for _ in range(8):
+        later += timedelta(hours=2)
+        run_due_jobs(PUSH_TRACKING_KIND, now=later)
+    job = OutboundJob.objects.get(kind=PUSH_TRACKING_KIND)
+    assert job.state == state and job.attempt_rows.count() == attempts
+    pushed = sim.operators["operator-a"].orders["ORDER-3001-A"]["order_state"] == "SHIPPED"
+    assert pushed == (state == "succeeded")
