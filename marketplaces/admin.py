@@ -28,7 +28,8 @@ from marketplaces.models import MarketplaceAccount, Order, OrderLine
 CREDENTIAL_HINTS = {
     "amazon": "client_id, client_secret, refresh_token",
     "ebay": "client_id, client_secret, ru_name, refresh_token (options: listing_model, site_id)",
-    "mirakl": "api_key",
+    "mirakl": "api_key (options: shop_id, acceptance_policy accept_known/refuse/leave, multi_shipment, "
+    "warehouse_code)",
     "rithum": "client_id, client_secret (or api_token)",
 }
 
@@ -90,6 +91,15 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
             if model not in LISTING_MODELS:
                 raise forms.ValidationError(
                     f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
+                )
+        if self.cleaned_data.get("channel") == "mirakl" and isinstance(options, dict):
+            from marketplaces.services.acceptance import POLICIES
+
+            policy = options.get("acceptance_policy", "accept_known")
+            if policy not in POLICIES:
+                raise forms.ValidationError(
+                    f"Mirakl acceptance_policy must be one of {', '.join(POLICIES)} (what to do with an order "
+                    "whose SKU is unknown or out of stock)."
                 )
         return options
 
@@ -226,7 +236,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
 class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
-    fields = ("line_id", "sku", "title", "quantity", "unit_price")
+    fields = ("line_id", "sku", "title", "quantity", "unit_price", "refused_reason")
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
