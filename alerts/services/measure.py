@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from alerts import conf
 from alerts.models import OpenOrdersCheck
 from alerts.rules import Figures
-from integration_server.outbox.stats import failures_per_kind
+from integration_server.outbox.stats import failed_subjects_per_kind
 from logistics.shipstation.outbound import CREATE_KIND
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND
 from marketplaces.models import Order
@@ -19,6 +19,8 @@ FAILURE_KINDS = {
     "shipstation_create_failures": CREATE_KIND,
     "tracking_push_failures": PUSH_TRACKING_KIND,
 }
+# What a failure rule counts: distinct orders (create) and tracking packages (push), not attempts.
+FAILURE_SUBJECT_KEYS = {CREATE_KIND: "order_id", PUSH_TRACKING_KIND: "shipment_id"}
 
 
 @dataclass
@@ -71,4 +73,6 @@ def missed_orders(now: datetime, window_minutes: int, grace_minutes: int) -> Mea
 
 
 def job_failures(now: datetime, window_minutes: int, kinds: list[str]) -> dict[str, int]:
-    return failures_per_kind(since=now - timedelta(minutes=window_minutes), kinds=kinds)
+    """Per job kind, the distinct orders / tracking packages with a failed attempt in the window."""
+    keys = {kind: FAILURE_SUBJECT_KEYS.get(kind, "") for kind in kinds}
+    return failed_subjects_per_kind(now - timedelta(minutes=window_minutes), keys)

@@ -189,7 +189,7 @@ def test_emails_go_through_the_outbox_and_are_recorded(anymail_outbox):
     assert run_due_jobs(SEND_EMAIL_KIND) == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["ops.lead@example.com", "second@example.com"]
     sent = mail.outbox[0]
-    assert sent.subject.startswith("WARNING: 12 ShipStation order creation failures")
+    assert sent.subject.startswith("WARNING: 12 orders failed to be created in ShipStation")
     assert "Thresholds: warning > 10, critical > 50" in sent.body
     assert "text/html" in [alt[1] for alt in sent.alternatives]
     rows = messages("email")
@@ -343,3 +343,37 @@ def test_dry_run_writes_nothing(capsys):
     assert not Alert.objects.exists() and not AlertMessage.objects.exists()
     call_command("evaluate_alerts")
     assert Alert.objects.count() == 1 and AlertMessage.objects.count() == 2
+
+
+# --- issue 16 point 6: failures count distinct orders and packages, not attempts ----------------------------
+@pytest.mark.parametrize(
+    ("kind", "job_kind"),
+    [
+        (RuleKind.SHIPSTATION_CREATE_FAILURES, CREATE_KIND),
+        (RuleKind.TRACKING_PUSH_FAILURES, PUSH_TRACKING_KIND),
+    ],
+)
+def test_failure_alert_counts_distinct_orders_not_attempts(kind, job_kind):
+    only_rule(kind)
+    make_failures(job_kind, 3, attempts_each=4)  # 3 failing orders, 12 failed attempts
+    evaluate_alerts()
+    assert open_alert(kind) is None
+    make_failures(job_kind, 30, attempts_each=4)  # 33 orders, 132 attempts
+    evaluate_alerts()
+    alert = open_alert(kind)
+    assert alert.figures["count"] == 33
+    assert alert.severity == 1  # > 10 / > 20 orders: a warning, not the critical 132 attempts would give
+    assert alert.summary.startswith("33 ")
+
+
+def test_a_job_sent_again_for_the_same_order_counts_once():
+    from integration_server.models import JobAttempt, OutboundJob
+
+    only_rule(RuleKind.SHIPSTATION_CREATE_FAILURES)
+    at = timezone.now() - timedelta(minutes=5)
+    for order_id in range(11):
+        for _ in range(2):  # the original job and a "send again" job, each failing
+            job = OutboundJob.objects.create(kind=CREATE_KIND, payload={"order_id": order_id})
+            JobAttempt.objects.create(job=job, kind=CREATE_KIND, number=1, started_at=at, outcome="retry")
+    evaluate_alerts()
+    assert open_alert(RuleKind.SHIPSTATION_CREATE_FAILURES).figures["count"] == 11
