@@ -16,3 +16,6 @@ ALERTS_SMS_BACKEND = env.str("ALERTS_SMS_BACKEND", default="twilio")
 ALERTS_FROM_EMAIL = env.str("ALERTS_FROM_EMAIL", default="")
 # Twilio Messages API pacing per account (calls per minute).
 ALERTS_TWILIO_PER_MINUTE = env.int("ALERTS_TWILIO_PER_MINUTE", default=60)
+# Missed orders: an order we pulled only this long ago is not judged yet (its ShipStation create runs first),
+# so a first pull of old orders on a fresh start raises nothing.
+ALERTS_MISSED_ORDERS_SETTLE_MINUTES = env.int("ALERTS_MISSED_ORDERS_SETTLE_MINUTES", default=5)

@@ -15,11 +15,12 @@ from alerts.models import Alert, AlertEvent, AlertMessage, AlertNotice, OpenOrde
 from alerts.services.evaluate import SEND_EMAIL_KIND, evaluate_alerts
 from alerts.services.open_orders import check_open_orders
 from inventory.models import StockEvent
+from logistics.models import ShipStationOrder
 from logistics.shipstation.outbound import CREATE_KIND
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND
 from marketplaces.connectors import base as connectors
 from marketplaces.connectors.base import MarketplaceConnector, PulledOrder
-from marketplaces.models import Order
+from marketplaces.models import MarketplaceAccount, Order
 from tests.alerts.support import (
     account,
     deplete,
@@ -293,6 +294,7 @@ def test_open_orders_we_never_pulled_count_as_missed(monkeypatch):
     mirakl = account("Mirakl FR", "mirakl")
     account("eBay US", "ebay")  # no connector: skipped
     make_orders(mirakl, sent=100)
+    MarketplaceAccount.objects.filter(pk=mirakl.pk).update(orders_watermark=timezone.now())  # pulled since
     OpenOrdersConnector.open_ids = [o.marketplace_order_id for o in Order.objects.all()[:50]] + [
         f"NEVER-{n}" for n in range(11)
     ]
@@ -377,3 +379,66 @@ def test_a_job_sent_again_for_the_same_order_counts_once():
             JobAttempt.objects.create(job=job, kind=CREATE_KIND, number=1, started_at=at, outcome="retry")
     evaluate_alerts()
     assert open_alert(RuleKind.SHIPSTATION_CREATE_FAILURES).figures["count"] == 11
+
+
+# --- issue 16 point 5: no false "missed orders" on a fresh start --------------------------------------------
+def test_open_orders_listed_before_the_first_pull_are_not_missed_once_pulled(monkeypatch):
+    only_rule(RuleKind.MISSED_ORDERS)
+    monkeypatch.setitem(connectors._CONNECTORS, "mirakl", OpenOrdersConnector)
+    mirakl = account("Mirakl FR", "mirakl")
+    OpenOrdersConnector.open_ids = [f"FRESH-{n}" for n in range(60)]  # on the marketplace for 3 hours
+    assert check_open_orders()["checked"] == 1  # the snapshot runs before the first pull: we have none
+    assert OpenOrdersCheck.objects.get(account=mirakl).missing == 60
+
+    evaluate_alerts()  # the first pull has not completed: lacking them is not a miss
+    assert open_alert(RuleKind.MISSED_ORDERS) is None
+
+    # the first pull stores them and ShipStation accepts 58; two are still being created
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(
+                account=mirakl,
+                marketplace_order_id=f"FRESH-{n}",
+                state=Order.State.SENT if n < 58 else Order.State.NEW,
+                purchased_at=now - timedelta(hours=3),
+                created_at=now - timedelta(minutes=1),
+            )
+            for n in range(60)
+        ]
+    )
+    ShipStationOrder.objects.bulk_create(
+        [
+            ShipStationOrder(order=o, order_key=f"k-{o.pk}", store_id=7, sent_at=now)
+            for o in Order.objects.filter(state=Order.State.SENT)
+        ]
+    )
+    MarketplaceAccount.objects.filter(pk=mirakl.pk).update(orders_watermark=now)
+    result = evaluate_alerts()  # the snapshot is re-checked against our database: nothing never pulled
+    assert open_alert(RuleKind.MISSED_ORDERS) is None
+    assert result.plans[0].measurement.figures.count == 0
+
+    later = now + timedelta(minutes=10)  # the two are still not in ShipStation: missed, counted once each
+    evaluate_alerts(now=later)
+    alert = open_alert(RuleKind.MISSED_ORDERS)
+    assert alert.figures["count"] == 2 and alert.figures["total"] == 60
+    assert "never_pulled" not in alert.figures["accounts"]["Mirakl FR"]
+
+
+def test_an_order_missed_30_minutes_after_it_appeared_on_the_marketplace():
+    only_rule(RuleKind.MISSED_ORDERS)
+    acct = account()
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(  # pulled 20 min ago, but on the marketplace for an hour: missed
+                account=acct,
+                marketplace_order_id=f"LATE-{n}",
+                purchased_at=now - timedelta(hours=1),
+                created_at=now - timedelta(minutes=20),
+            )
+            for n in range(11)
+        ]
+    )
+    evaluate_alerts()
+    assert open_alert(RuleKind.MISSED_ORDERS).figures["count"] == 11
