@@ -126,12 +126,14 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "last_pull_at",
         "pull_ok",
         "credentials_ok",
+        "channel_support",
     )
     list_filter = ("channel", "enabled", "sandbox")
     change_form_template = "admin/marketplaces/marketplaceaccount/change_form.html"
     actions = ["check_connection_action"]
     search_fields = ("name",)
     readonly_fields = (
+        "channel_support",
         "stored_credentials",
         "orders_watermark",
         "last_pull_at",
@@ -146,7 +148,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "config_problem",
     )
     fieldsets = (
-        (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
+        (None, {"fields": ("channel", "channel_support", "name", "enabled", "sandbox")}),
         (
             "Connection",
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
@@ -170,6 +172,20 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if not creds:
             return f"none stored (expected: {hint})" if hint else "none stored"
         return mask_all(sorted(creds.items()))
+
+    @admin.display(description="channel")
+    def channel_support(self, obj):
+        """Said plainly: a channel without a connector takes no part in orders or stock (issue 16)."""
+        from marketplaces.connectors.base import connector_class
+
+        if connector_class(obj.channel) is None:
+            return format_html(
+                '<strong style="color:#ba2121">{}</strong>',
+                f"not supported yet (no {obj.get_channel_display()} connector): no orders pulled, no stock published",
+            )
+        if not obj.enabled:
+            return "disabled: no orders pulled, no stock published"
+        return "supported"
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
