@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "logistics.apps.LogisticsConfig",
     "notifications.apps.NotificationsConfig",
     "alerts.apps.AlertsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [

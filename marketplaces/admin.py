@@ -272,6 +272,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = (
         "state",
         "problem_kind",
+        "account__channel",
         "account",
         NeedsAttentionFilter,
         "marketplace_status",

@@ -186,7 +186,7 @@ class ShipStationOrderAdmin(admin.ModelAdmin):
         "sent_at",
         "short_error",
     )
-    list_filter = ("state", "store_id", "order__account", "created_at")
+    list_filter = ("state", "store_id", "order__account__channel", "order__account", "created_at")
     list_select_related = ("order", "order__account")
     search_fields = ("=order_key", "=order__marketplace_order_id", "=shipstation_order_id")
     date_hierarchy = "created_at"
@@ -226,7 +226,15 @@ class ShipStationShipmentAdmin(admin.ModelAdmin):
         "received_via",
         "created_at",
     )
-    list_filter = ("tracking_state", "source", "received_via", "voided", "order__account", "created_at")
+    list_filter = (
+        "tracking_state",
+        "source",
+        "received_via",
+        "voided",
+        "order__account__channel",
+        "order__account",
+        "created_at",
+    )
     list_select_related = ("order",)
     search_fields = ("=tracking_number", "=order_number", "=order__marketplace_order_id", "=external_id")
     date_hierarchy = "created_at"
