@@ -6,3 +6,10 @@ class DashboardConfig(AppConfig):
 
     name = "dashboard"
     verbose_name = "Dashboard"
+
+    def ready(self):
+        from django.contrib import admin
+
+        admin.site.site_header = "Integration server · operations"
+        admin.site.site_title = "Integration server"
+        admin.site.index_title = "Today at a glance"
