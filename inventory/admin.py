@@ -166,6 +166,7 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     formats = [CSV, XLSX]
+    import_template_name = "admin/inventory/skuratiooverride_import.html"
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)
