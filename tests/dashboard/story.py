@@ -9,10 +9,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from alerts.models import Alert, AlertRule, RuleKind, Severity
+from integration_server.crypto import lookup_hash
 from integration_server.models import JobAttempt, OutboundJob
 from logistics.models import ShipStationOrder, ShipStationShipment
 from marketplaces.models import MarketplaceAccount, Order
 from notifications.models import Notification
+from notifications.services.preview import sample_context
 
 _seq = iter(range(1, 10**9))
 
@@ -78,6 +80,8 @@ def email(kind: str, *, state: str, at, recipient: str = "jane@example.com") -> 
         dedupe_key=f"story-{next(_seq)}",
         state=state,
         recipient=recipient,
+        recipient_hash=lookup_hash(recipient),
+        context=sample_context(kind),
         order_number=f"#{next(_seq)}",
         tracking_number=f"TRK{next(_seq)}",
         subject="Your order is on its way",
