@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "logistics.apps.LogisticsConfig",
     "notifications.apps.NotificationsConfig",
     "alerts.apps.AlertsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +107,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The operator's time zone: the admin shows times in it, the dashboard's days start at its midnight.
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+FORMAT_MODULE_PATH = ["dashboard.formats"]  # times as 2026-12-03 14:05:09, never with microseconds
 USE_I18N = True
 USE_TZ = True
 

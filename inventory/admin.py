@@ -184,6 +184,7 @@ class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     import_formats = [CSV, XLSX]
     export_formats = EXPORT_FORMATS  # formulas escaped
+    import_template_name = "admin/inventory/skuratiooverride_import.html"
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectActionsMixin
 from integration_server.admin_secrets import (
     Secret,
     WriteOnlySecretsForm,
@@ -270,6 +271,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 _EXTRA_INLINES: list = []
 _EXTRA_ACTIONS: list = []
+_OBJECT_ACTIONS: list = []  # buttons on an order's page (other apps add theirs: register_order_object_action)
 
 
 def register_order_inline(inline_cls) -> None:
@@ -282,8 +284,14 @@ def register_order_action(fn) -> None:
         _EXTRA_ACTIONS.append(fn)
 
 
+def register_order_object_action(action) -> None:
+    if all(a.name != action.name for a in _OBJECT_ACTIONS):
+        _OBJECT_ACTIONS.append(action)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = _OBJECT_ACTIONS
     list_display = (
         "marketplace_order_id",
         "account",
@@ -298,6 +306,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = (
         "state",
         "problem_kind",
+        "account__channel",
         "account",
         NeedsAttentionFilter,
         "marketplace_status",
