@@ -18,10 +18,10 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed, ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integration_server.connection_reuse import skip_health_check_for_this_request
+from integration_server.crypto import DecryptionError
 from integration_server.raw_payloads import ingest_webhook_payload
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def read_raw_body(django_request, limit: int) -> bytes:
         body = django_request.body
     except RequestDataTooBig as exc:
         raise PayloadTooLarge() from exc
+    except UnreadablePostError as exc:  # the client stopped sending (or too slowly: slow_body)
+        raise ParseError("body not received") from exc
     if len(body) > limit:
         raise PayloadTooLarge()
     return body
@@ -74,8 +77,8 @@ class WebhookSignatureAuthentication(BaseAuthentication):
         body = read_raw_body(request._request, view.max_body_bytes)
         try:
             ok = view.verify(request._request, body, **request.parser_context.get("kwargs", {}))
-        except DatabaseError:
-            raise
+        except (DatabaseError, DecryptionError):
+            raise  # our failure, not the sender's: 503 (handle_exception), never 401
         except Exception:  # noqa: BLE001 - a malformed signature header is a failed authentication
             log.info("webhook.verify_error", extra={"source": view.source}, exc_info=True)
             ok = False
@@ -128,6 +131,14 @@ class WebhookView(APIView):
 
     def is_relevant(self, request, payload) -> bool:
         return True
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DecryptionError):
+            # A stored secret or payload does not decrypt: a wrong or missing ENCRYPTION_KEYS entry. The
+            # sender is not at fault; 503 makes it retry once the keys are fixed (/healthz shows it too).
+            log.error("webhook.decrypt_failed", extra={"source": self.source, "error": str(exc)})
+            return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return super().handle_exception(exc)
 
     @property
     def job_kind(self) -> str:

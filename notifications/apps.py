@@ -27,7 +27,7 @@ class NotificationsConfig(AppConfig):
             batch_size=10,  # one query, one connection, one UPDATE per batch; each email succeeds or fails alone
             description="Send one customer email (django-anymail) and record the outcome.",
         )
-        events.on_orders_shipped("notifications", notify_orders_shipped)
-        events.on_tracking_status_changed("notifications", notify_status_changes)
-        events.on_aftersales_changed("notifications", notify_aftersales_changes)
+        events.ORDERS_SHIPPED.subscribe(notify_orders_shipped)
+        events.TRACKING_STATUS_CHANGED.subscribe(notify_status_changes)
+        events.AFTERSALES_CHANGED.subscribe(notify_aftersales_changes)
         tracking.connect(on_anymail_tracking, dispatch_uid="notifications.anymail_tracking")

@@ -24,6 +24,15 @@ def fixture_payload():
     return load_fixture
 
 
+@pytest.fixture
+def client():
+    """pytest-django's client, sending the /healthz detail token of the test settings."""
+    from django.conf import settings
+    from django.test import Client
+
+    return Client(headers={"X-Health-Token": settings.HEALTHZ_DETAIL_TOKEN})
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: it would hide what it was meant to show."""
     import os

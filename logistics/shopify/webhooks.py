@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from integration_server.key_cache import forget_on_change, verify_with_cached
 from integration_server.webhooks import WebhookView
 from logistics.models import ShopifyShop
 from logistics.shopify import conf
+from logistics.shopify.freshness import delivery_is_fresh
 from logistics.shopify.services import FULFILLMENT_TOPICS, external_id_for
 from logistics.shopify.signature import hmac_matches
 
@@ -26,7 +29,14 @@ class ShopifyWebhookView(WebhookView):
                 return False
             self.shop_domain = shop.shop_domain
             secrets = shop.webhook_secrets(grace_minutes=conf.SHOPIFY_SECRET_GRACE_MINUTES)
-            return hmac_matches(body, signature, secrets)
+            if not hmac_matches(body, signature, secrets):
+                return False
+            # The HMAC covers the body only: an old delivery replayed under a fresh webhook id is refused here.
+            return delivery_is_fresh(
+                request.headers.get("X-Shopify-Triggered-At"),
+                now=timezone.now(),
+                max_age_minutes=conf.SHOPIFY_WEBHOOK_MAX_AGE_MINUTES,
+            )
 
         return verify_with_cached(
             "shopify",
