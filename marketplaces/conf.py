@@ -9,6 +9,9 @@ ORDERS_FIRST_PULL_DAYS = env.int("ORDERS_FIRST_PULL_DAYS", default=3)
 # An interrupted pull resumes from its checkpoint (the vendor's next-page token) while the checkpoint is
 # younger than this; an older one starts the window again (Amazon's page tokens stay valid 24 h).
 ORDERS_RESUME_MAX_AGE_HOURS = env.float("ORDERS_RESUME_MAX_AGE_HOURS", default=23.0)
+# A running pull holds its account for this long after its last heartbeat (one every third of it): a killed
+# pull's account is free again that soon, and the next schedule tick resumes it from its checkpoint.
+ORDERS_PULL_LEASE_SECONDS = env.int("ORDERS_PULL_LEASE_SECONDS", default=30)
 # Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
 AMAZON_PATCH_MAX_SKUS = env.int("AMAZON_PATCH_MAX_SKUS", default=20)
 # Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as

@@ -6,7 +6,7 @@ import logging
 
 from integration_server.schedules import records_schedule_run
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.pull import PullPaused, accounts_due, claim_pull, pull_orders, release_pull
+from marketplaces.services.pull import PullPaused, accounts_due, holding_pull, pull_orders
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,12 @@ def pull_account(account_id: int) -> str:
     account = MarketplaceAccount.objects.get(pk=account_id)
     if not account.enabled:
         return "disabled"
-    if not claim_pull(account):
-        return "a pull of this account is already running"
-    try:
-        return pull_orders(account).line()
-    except PullPaused as paused:  # the vendor's budget ran out midway: the next run resumes, not a failure
-        return f"{account.name}: {paused}"
-    finally:
-        release_pull(account)
+    with holding_pull(account) as holder:
+        if not holder:
+            return "a pull of this account is already running"
+        try:
+            return pull_orders(account).line()
+        except (
+            PullPaused
+        ) as paused:  # the vendor's budget ran out midway: the next run resumes, not a failure
+            return f"{account.name}: {paused}"
