@@ -266,3 +266,34 @@ def test_a_live_pull_renews_its_lease_with_a_heartbeat_and_only_its_holder_relea
     release_pull(account, holder)
     account.refresh_from_db()
     assert account.pull_lease_until is None and not account.pull_lease_holder
+
+
+def test_a_5xx_on_one_page_of_a_pull_is_retried_within_the_run_from_the_checkpoint(backlog, monkeypatch):
+    import ast
+
+    from django_q.models import Schedule
+
+    from integration_server.http.errors import RetryableError
+    from marketplaces.services import pull as pull_service
+
+    amz, account, watermark, ids = backlog
+    amz.reset_limits({"searchOrders": ("0.0056", 1000, 60.0)})
+    real_ingest, pages = pull_service.ingest_orders, []
+
+    def ingest_with_a_500_on_page_6(acct, orders):
+        pages.append(1)
+        if len(pages) == 6:
+            raise RetryableError("GET /orders failed", vendor="amazon", status=500)
+        return real_ingest(acct, orders)
+
+    monkeypatch.setattr(pull_service, "ingest_orders", ingest_with_a_500_on_page_6)
+    with pytest.raises(RetryableError):
+        pull_account(account.pk)
+    assert Order.objects.count() == 10  # 5 pages kept
+    (retry,) = Schedule.objects.filter(func="marketplaces.tasks.pull_account", schedule_type=Schedule.ONCE)
+    assert retry.next_run <= timezone.now() + timedelta(seconds=31)  # the outbox's first delay, not 5 min
+
+    message = pull_account(*ast.literal_eval(retry.args))
+
+    assert "resumed an interrupted pull" in message
+    assert set(Order.objects.values_list("marketplace_order_id", flat=True)) == set(ids)
