@@ -159,7 +159,8 @@ RAW_PAYLOAD_RETENTION_DAYS = env.int("RAW_PAYLOAD_RETENTION_DAYS", default=90)
 # Each worker process writes the heartbeat this often (and sweeps when the scheduler has not for 2 min).
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env.int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", default=300)
-HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=1800)
+# A due job waiting longer than this (per kind) is a stalled intake: /healthz answers 503.
+HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=600)
 
 # --- HTTP client base -----------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
