@@ -98,7 +98,8 @@ def test_scheduled_rebalance_respects_the_editable_interval(accounts):
     assert rebalance_if_due() is not None
 
 
-def test_accounts_without_a_connector_get_targets_but_no_jobs(accounts, recorders):
+def test_accounts_without_a_connector_take_no_part_no_target_no_jobs(accounts, recorders):
+    """Issue 16: a channel without a connector is left out of the allocation (it used to get a target)."""
     from decimal import Decimal
 
     from inventory.models import AccountStockPolicy
@@ -108,8 +109,9 @@ def test_accounts_without_a_connector_get_targets_but_no_jobs(accounts, recorder
     AccountStockPolicy.objects.create(account=mirakl, ratio=Decimal("0.2"))
     set_level("A", 11)
     reallocate_and_enqueue({"A": 11})
-    assert _pq("A", mirakl).target_quantity == 2
+    assert not PublishedQuantity.objects.filter(account=mirakl).exists()
     assert not OutboundJob.objects.filter(group_key=f"account:{mirakl.pk}").exists()
+    assert _pq("A", accounts["amazon"]).target_quantity == 6
 
 
 def test_pushes_queued_for_an_account_switched_off_are_skipped(accounts, recorders):
