@@ -67,7 +67,15 @@ def start_heartbeat_thread() -> threading.Event:
     return stop
 
 
+def _on_post_spawn(sender=None, proc_name: str = "", **kwargs) -> None:
+    # In sync mode (tests, Q_SYNC) django-q "spawns" a worker inline for every task: not a worker start,
+    # and sweeping there would dispatch tasks that spawn again.
+    if settings.Q_CLUSTER.get("sync"):
+        return
+    on_worker_spawn(sender, proc_name)
+
+
 def connect() -> None:
     from django_q.signals import post_spawn
 
-    post_spawn.connect(on_worker_spawn, dispatch_uid="integration_server.worker_spawn")
+    post_spawn.connect(_on_post_spawn, dispatch_uid="integration_server.worker_spawn")

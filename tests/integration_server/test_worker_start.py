@@ -24,13 +24,24 @@ def test_a_spawned_worker_beats_and_sweeps_at_once(monkeypatch):
         state="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
 
-    post_spawn.send(sender="django_q", proc_name="Process-1:1")
+    worker_life.on_worker_spawn(sender="django_q", proc_name="Process-1:1")  # what post_spawn runs
 
     beat = WorkerHeartbeat.objects.get(name="worker").beat_at
     assert beat > timezone.now() - timedelta(seconds=30)
     assert JobAttempt.objects.filter(job=job, outcome="lease_expired").exists()  # recovered at start-up
     job.refresh_from_db()
     assert job.state == "succeeded"  # and dispatched by the start-up sweep (tasks run inline in tests)
+
+
+@pytest.mark.django_db
+def test_spawn_is_connected_and_skipped_in_sync_mode_where_each_task_spawns_inline(monkeypatch, settings):
+    ran = []
+    monkeypatch.setattr(worker_life, "on_worker_spawn", lambda *a, **k: ran.append(a))
+    post_spawn.send(sender="django_q", proc_name="sync")
+    assert ran == []
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    post_spawn.send(sender="django_q", proc_name="Process-1:1")
+    assert len(ran) == 1
 
 
 @pytest.mark.django_db(transaction=True)
