@@ -62,12 +62,16 @@ class OutboundJob(models.Model):
     retries_used = models.PositiveIntegerField(
         default=0, help_text="Failed tries counted against the policy."
     )
+    # database defaults too: the webhook fast path writes jobs with a raw INSERT naming only its columns
     lease_expiries = models.PositiveIntegerField(
         default=0,
+        db_default=0,
         help_text="Tries in a row whose worker was lost (lease expired); no retry is spent on them.",
     )
     needs_attention = models.BooleanField(
-        default=False, help_text="Its worker was lost too many times in a row: ops should look at it."
+        default=False,
+        db_default=False,
+        help_text="Its worker was lost too many times in a row: ops should look at it.",
     )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)

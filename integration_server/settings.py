@@ -195,8 +195,11 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=240)
 OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG = env.int("OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG", default=5)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=200)
 RAW_PAYLOAD_RETENTION_DAYS = env.int("RAW_PAYLOAD_RETENTION_DAYS", default=90)
+# Each worker process writes the heartbeat this often (and sweeps when the scheduler has not for 2 min).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env.int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", default=300)
-HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=1800)
+# A due job waiting longer than this (per kind) is a stalled intake: /healthz answers 503.
+HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=600)
 
 # --- HTTP client base -----------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)

@@ -33,6 +33,9 @@ class MarketplacesConfig(AppConfig):
         from marketplaces.health import account_health
 
         register_health_check("marketplace_accounts", account_health)
+        from marketplaces.pull_health import pull_lag
+
+        register_health_check("order_pulls", pull_lag)
 
     @staticmethod
     def _register_rithum():

@@ -39,7 +39,12 @@ class MarketplaceAccount(models.Model):
     )
     last_pull_at = models.DateTimeField(null=True, blank=True)
     pull_lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="A pull is running until then (one pull per account at a time)."
+        null=True,
+        blank=True,
+        help_text="A pull is running until then (one pull per account at a time); renewed by its heartbeat.",
+    )
+    pull_lease_holder = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="The pull holding the lease."
     )
     last_pull_error = models.TextField(blank=True)
     # An interrupted pull (throttled, failed) resumes here: the window it was reading and the vendor's token
