@@ -19,6 +19,10 @@ class KernelConfig(AppConfig):
             "purge-raw-payloads", "integration_server.tasks.purge_raw_payloads_task", cron="17 3 * * *"
         )
         signals.connect()
+        from integration_server.health import register_health_check
+        from integration_server.key_check import health_section
+
+        register_health_check("encryption", health_section)
         post_migrate.connect(_ensure_schedules_after_migrate, sender=self)
         post_migrate.connect(_sync_roles_after_migrate)
 

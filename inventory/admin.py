@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,6 +30,7 @@ from inventory.models import (
     ZohoConnection,
 )
 from inventory.resources import SkuRatioOverrideResource
+from inventory.services.context import AllocationContext, exclusion_reason
 from inventory.services.explain import explain_sku
 
 
@@ -140,10 +140,21 @@ class ZohoConnectionAdmin(ConnectionAuditMixin, admin.ModelAdmin):
 
 @admin.register(AccountStockPolicy)
 class AccountStockPolicyAdmin(admin.ModelAdmin):
-    list_display = ("account", "ratio", "publish_enabled")
+    list_display = ("account", "ratio", "publish_enabled", "allocation")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
     list_filter = ("publish_enabled", "account__channel")
+
+    readonly_fields = ("allocation",)
+
+    @admin.display(description="takes part in allocation")
+    def allocation(self, obj):
+        if obj is None or obj.account_id is None:
+            return "-"
+        reason = exclusion_reason(obj.account, obj)
+        if reason:
+            return format_html('<strong style="color:#ba2121">No: {}</strong>', reason)
+        return "Yes"
 
     def changelist_view(self, request, extra_context=None):
         self._warn_cap(request)
@@ -152,14 +163,15 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         self._warn_cap(request)
+        reason = exclusion_reason(obj.account, obj)
+        if reason:
+            messages.warning(request, f"{obj.account.name} takes no part in the allocation: {reason}.")
 
     @staticmethod
     def _warn_cap(request):
         policy = StockPolicy.current()
         cap = Decimal(policy.max_oversell_pct) / 100
-        total = AccountStockPolicy.objects.filter(publish_enabled=True, account__enabled=True).aggregate(
-            s=Sum("ratio")
-        )["s"] or Decimal(0)
+        total = sum(AllocationContext.load().account_ratios.values(), Decimal(0))
         if total > cap:
             messages.warning(
                 request,
@@ -173,6 +185,7 @@ class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     import_formats = [CSV, XLSX]
     export_formats = EXPORT_FORMATS  # formulas escaped
+    import_template_name = "admin/inventory/skuratiooverride_import.html"
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)

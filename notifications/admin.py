@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.crypto import lookup_hash
 from integration_server.safe_urls import EMAIL_CSP
 from integration_server.spreadsheets import EXPORT_FORMATS
@@ -27,8 +29,31 @@ class NotificationEventInline(ReadOnlyTabularInline):
     fields = ("event_type", "occurred_at", "reject_reason", "mta_response", "esp_name", "event_id")
 
 
+def _explain_resend(notification) -> str:
+    return (
+        f"The email “{notification.get_kind_display()}” of order {notification.order_number or '-'} will be sent "
+        "again to the customer's address, as a new record pointing at this one (the log keeps both)."
+    )
+
+
+def _resend_one(request, notification) -> str:
+    copy = resend(notification, requested_by=request.user.get_username())
+    return f"Email queued to be sent again (record #{copy.pk})."
+
+
+SEND_AGAIN = ObjectAction(
+    "send-again",
+    "Send again",
+    "notifications.resend_notification",
+    explain=_explain_resend,
+    run=_resend_one,
+    applies=lambda n: bool(n.recipient_hash),
+)
+
+
 @admin.register(Notification)
-class NotificationAdmin(ExportActionMixin, admin.ModelAdmin):
+class NotificationAdmin(ObjectActionsMixin, ExportActionMixin, admin.ModelAdmin):
+    object_actions = [SEND_AGAIN]
     list_display = (
         "id",
         "kind",
@@ -124,11 +149,29 @@ class NotificationAdmin(ExportActionMixin, admin.ModelAdmin):
         description="Send again (a deliberate resend, recorded as a new email)", permissions=["resend"]
     )
     def send_again(self, request, queryset):
+        """Asks first, saying how many emails go to how many customers; sends on the confirming POST."""
+        selected = queryset.exclude(recipient_hash="")
+        if request.POST.get("confirm") != "yes":
+            figures = selected.aggregate(emails=Count("id"), customers=Count("recipient_hash", distinct=True))
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Send these emails again?",
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "emails": figures["emails"],
+                "customers": figures["customers"],
+                "skipped": queryset.count() - figures["emails"],
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+                "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(request, "notifications/admin_send_again_confirm.html", context)
         count = 0
-        for notification in queryset.exclude(recipient_hash=""):
+        for notification in selected.iterator(chunk_size=200):
             resend(notification, requested_by=request.user.get_username())
             count += 1
         self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
+        return None
 
     @admin.action(description="Export selected notifications (CSV or XLSX)", permissions=["export"])
     def export_admin_action(self, request, queryset):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration_server', '0002_attempt_result'),
+        ('integration_server', '0004_i11b_pacing'),
     ]
 
     operations = [
