@@ -89,3 +89,17 @@ def test_admin_preview_pages_have_a_csp(admin_client, fmt):
     assert page.status_code == 200
     csp = page["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+
+
+@pytest.mark.django_db
+def test_a_tracking_url_with_another_scheme_is_not_stored():
+    from logistics.tracking.services import ShipmentInfo, track_shipments
+
+    info = ShipmentInfo(
+        tracking_number="YT2300000099",
+        order_number="O-99",
+        recipient_email="buyer@example.com",
+        tracking_url="javascript:alert(1)",
+    )
+    [shipment] = track_shipments("eccang", [info])
+    assert shipment.tracking_url == ""
