@@ -23,6 +23,7 @@ from alerts.services.evaluate import evaluate_alerts
 from alerts.services.recipients import mask_address
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
+from integration_server.connection_audit import ConnectionAuditMixin
 
 
 @admin.action(description="Evaluate the alert rules now", permissions=["change"])
@@ -238,7 +239,7 @@ class TwilioAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(TwilioAccount)
-class TwilioAccountAdmin(admin.ModelAdmin):
+class TwilioAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = TwilioAccountForm
     list_display = ("name", "enabled", "api_base_url", "from_number", "messaging_service_sid")
     readonly_fields = ("stored_secrets",)

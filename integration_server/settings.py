@@ -152,6 +152,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_TMP_DIR = env.path("IMPORT_TMP_DIR", default=VAR_DIR / "import-tmp")
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "integration_server.import_storage.PrivateImportStorage"
 
+# Vendor base-URL overrides outside DEBUG: https on the vendor's own hosts, or one of these hosts (simulators,
+# sandboxes, a Mirakl operator's own domain; ".example.com" allows its subdomains). bin/serve adds 127.0.0.1.
+ALLOWED_VENDOR_HOSTS_EXTRA = env.list("ALLOWED_VENDOR_HOSTS_EXTRA", default=[])
+
 # --- encryption at rest (SPEC 7) ------------------------------------------------------------------
 # Comma-separated base64 32-byte keys; the first encrypts, every one decrypts (rotation).
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])

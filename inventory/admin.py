@@ -17,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
@@ -90,7 +91,7 @@ class ZohoConnectionForm(WriteOnlySecretsForm):
 
 
 @admin.register(ZohoConnection)
-class ZohoConnectionAdmin(admin.ModelAdmin):
+class ZohoConnectionAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ZohoConnectionForm
     list_display = ("organization_id", "accounts_url", "api_base_url", "stock_field", "last_full_resync_at")
     readonly_fields = ("api_domain", "access_token_expires_at", "last_full_resync_at")

@@ -24,6 +24,7 @@ from integration_server.admin_secrets import (
     mask,  # noqa: F401 - still importable from here
     mask_all,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
@@ -114,7 +115,7 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(admin.ModelAdmin):
+class MarketplaceAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = MarketplaceAccountForm
     list_display = (
         "name",

@@ -78,6 +78,13 @@ class MarketplaceAccount(models.Model):
     def __str__(self):
         return f"{self.get_channel_display()}: {self.name}"
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from marketplaces.vendor_hosts import hosts_for
+
+        rules, vendor = hosts_for(self.channel)
+        check_urls(self, vendor, rules)
+
 
 class Order(models.Model):
     class State(models.TextChoices):

@@ -12,6 +12,7 @@ from integration_server.http.client import ApiClient
 from integration_server.http.errors import PermanentError
 
 API_VERSION = "2010-04-01"
+API_HOSTS = ("api.twilio.com",)  # base-URL overrides (integration_server.vendor_hosts)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class TwilioClient(ApiClient):
         account_sid: str,
         auth_token: str,
         *,
-        base_url: str = "https://api.twilio.com",
+        base_url: str = f"https://{API_HOSTS[0]}",
         from_number: str = "",
         messaging_service_sid: str = "",
         per_minute: float | None = None,

@@ -17,6 +17,8 @@ from logistics.eccang import conf
 from logistics.eccang.signature import sign_params
 from logistics.models.eccang import ECCANG_ENDPOINT
 
+API_HOSTS = ("openapi-web.eccang.com",)  # base-URL overrides (integration_server.vendor_hosts)
+
 THROTTLE_CODES = ("saas.api.error.code.0061",)
 THROTTLE_PHRASES = ("请求频率超限", "请控制请求速度", "request frequency", "too many requests")
 SIGNATURE_EXPIRED = "saas.api.error.code.0049"

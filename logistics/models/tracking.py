@@ -56,6 +56,12 @@ class TrackingAccount(models.Model):
     def __str__(self):
         return self.provider
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from logistics.tracking.track17 import API_HOSTS
+
+        check_urls(self, "17TRACK", {"api_base_url": API_HOSTS})
+
     def signing_keys(self, now=None, grace_minutes: int = 10) -> list[str]:
         keys = [self.api_key] if self.api_key else []
         now = now or timezone.now()
