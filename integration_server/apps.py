@@ -24,6 +24,18 @@ class KernelConfig(AppConfig):
 
         register_health_check("encryption", health_section)
         post_migrate.connect(_ensure_schedules_after_migrate, sender=self)
+        post_migrate.connect(_sync_roles_after_migrate)
+
+
+def _sync_roles_after_migrate(sender, **kwargs):
+    """Once per migrate, after the last app's permissions exist (auth creates them app by app)."""
+    from django.apps import apps
+
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender is last:
+        from integration_server.roles import sync_roles
+
+        sync_roles()
 
 
 def _ensure_schedules_after_migrate(sender, **kwargs):

@@ -12,6 +12,8 @@ from integration_server.settings import *  # noqa: E402,F403
 from integration_server.settings import Q_CLUSTER  # noqa: E402
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+if Q_CLUSTER.get("redis"):  # a queue of our own on a shared Redis: parallel test processes never meet
+    Q_CLUSTER["name"] = f"integration-server-test-{os.getpid()}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 HTTP_PACING_ENABLED = False

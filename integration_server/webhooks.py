@@ -1,6 +1,10 @@
 """The base of every inbound webhook (DRF): authenticate on the exact raw body, store it, enqueue its
 processing in the same transaction, answer 2xx at once.
 
+The accepted path is one SQL statement (raw body + job, see ``ingest_webhook_payload``), with no
+connection health check before it (a dropped connection is retried once instead); views cache their
+signing keys per process (``integration_server.key_cache``).
+
 Answers: 200 accepted (or duplicate: a repeated delivery changes nothing), 401 failed authentication (nothing
 stored), 400 malformed body, 413 oversized body, 503 when the database is down. Never 500 for any input.
 """
@@ -12,7 +16,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import UnreadablePostError
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
@@ -21,11 +25,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integration_server.connection_reuse import skip_health_check_for_this_request
 from integration_server.crypto import DecryptionError
 from integration_server.json_bodies import parse_json_body
-from integration_server.models import RawPayload
-from integration_server.outbox import enqueue_job
-from integration_server.raw_payloads import store_raw_payload
+from integration_server.raw_payloads import ingest_webhook_payload
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,10 @@ class WebhookView(APIView):
     def job_kind(self) -> str:
         return f"webhook.{self.source}"
 
+    def dispatch(self, request, *args, **kwargs):
+        skip_health_check_for_this_request()
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request, **kwargs):
         body = request._request.body
         try:
@@ -137,14 +144,15 @@ class WebhookView(APIView):
         except (KeyError, TypeError, AttributeError, ValueError):
             return Response({"error": "unexpected body shape"}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            with transaction.atomic():
-                raw, created = store_raw_payload(
-                    self.source, body, delivery_id=delivery, kind=kind, external_id=external
-                )
-                if created and relevant:
-                    enqueue_job(self.job_kind, {"raw_payload_id": raw.pk}, dedupe_key=f"raw:{raw.pk}")
-                elif created:
-                    RawPayload.objects.filter(pk=raw.pk).update(state=RawPayload.State.IGNORED)
+            created = ingest_webhook_payload(
+                self.source,
+                body,
+                job_kind=self.job_kind,
+                relevant=relevant,
+                delivery_id=delivery,
+                kind=kind,
+                external_id=external,
+            )
         except DatabaseError:
             log.exception("webhook.store_failed", extra={"source": self.source})
             return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -47,8 +47,8 @@ def test_missing_or_garbled_trigger_time_is_refused(client, shop):
     assert RawPayload.objects.count() == 0
 
 
-def test_window_is_a_setting(client, shop, monkeypatch):
-    monkeypatch.setattr(conf, "SHOPIFY_WEBHOOK_MAX_AGE_MINUTES", 5)
+def test_window_is_a_setting(client, shop, settings):
+    settings.SHOPIFY_WEBHOOK_MAX_AGE_MINUTES = 5
     body = fixture_bytes(BODY)
     ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
     assert _post(client, body, triggered_at=ten_minutes_ago).status_code == 401
