@@ -95,7 +95,7 @@ class NotificationEvent(models.Model):
     recipient_hash = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(max_length=40, blank=True)
-    mta_response = models.CharField(max_length=1000, blank=True)
+    mta_response = EncryptedTextField(blank=True, default="", help_text="The MTA's answer (encrypted).")
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
