@@ -50,6 +50,9 @@ class Notification(models.Model):
     from_email = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300, blank=True, help_text="As rendered when sent.")
     context = EncryptedJSONField(default=dict, blank=True, help_text="Template data (encrypted).")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the last try failed, or why it was not sent.")
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -97,6 +97,9 @@ class TrackedShipment(models.Model):
     email_hash = models.CharField(max_length=64, blank=True, db_index=True)
     customer_name = EncryptedTextField(blank=True, default="")
     items = models.JSONField(default=list, blank=True, help_text="[{sku, title, quantity}] in this package.")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     status = models.CharField(max_length=24, choices=TrackingStatus.choices, default=TrackingStatus.PENDING)
     provider_status = models.CharField(max_length=60, blank=True)
     provider_sub_status = models.CharField(max_length=60, blank=True)
