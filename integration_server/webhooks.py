@@ -12,7 +12,6 @@ stored), 400 malformed body, 413 oversized body, 503 when the database is down. 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 
 from integration_server.connection_reuse import skip_health_check_for_this_request
 from integration_server.crypto import DecryptionError
+from integration_server.json_bodies import parse_json_body
 from integration_server.raw_payloads import ingest_webhook_payload
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class WebhookView(APIView):
         raise NotImplementedError
 
     def parse(self, body: bytes):
-        return json.loads(body)
+        return parse_json_body(body)  # bounded: depth, NUL, surrogates, NaN, 64-bit integers
 
     def delivery_id(self, request, payload, body: bytes) -> str | None:
         return None  # None = a digest of the body

@@ -126,6 +126,9 @@ class Order(models.Model):
         help_text="Shipping service level the buyer chose (STANDARD, EXPEDITED ...).",
     )
     buyer = EncryptedJSONField(default=dict, blank=True, help_text="Name, email, phone, ship-to: encrypted.")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     raw_payload = models.ForeignKey(
         "integration_server.RawPayload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,6 +13,7 @@ import requests
 
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
+from integration_server.json_bodies import parse_json_body
 from logistics.eccang import conf
 from logistics.eccang.signature import sign_params
 from logistics.models.eccang import ECCANG_ENDPOINT
@@ -133,7 +134,7 @@ class EccangClient(ApiClient):
 def decode_biz(value):
     """``biz_content`` is a JSON string inside the JSON answer; tolerate an object too."""
     if isinstance(value, str):
-        return json.loads(value) if value.strip() else None
+        return parse_json_body(value) if value.strip() else None  # bounded: depth, NUL, surrogates
     return value
 
 

@@ -136,6 +136,9 @@ class ShopifyOrder(models.Model):
     email = EncryptedTextField(blank=True, default="")
     email_hash = models.CharField(max_length=64, blank=True, db_index=True)
     customer_name = EncryptedTextField(blank=True, default="")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     lines = models.JSONField(default=list, blank=True, help_text="[{id, sku, title, quantity, ...}]")
     fulfillment_status = models.CharField(max_length=40, blank=True)
     package_count = models.PositiveIntegerField(default=0)
