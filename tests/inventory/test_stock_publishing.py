@@ -98,12 +98,14 @@ def test_scheduled_rebalance_respects_the_editable_interval(accounts):
     assert rebalance_if_due() is not None
 
 
-def test_accounts_without_a_connector_get_targets_but_no_jobs(accounts, recorders):
+def test_accounts_without_a_connector_get_targets_but_no_jobs(accounts, recorders, monkeypatch):
     from decimal import Decimal
 
     from inventory.models import AccountStockPolicy
+    from marketplaces import connectors
     from marketplaces.models import MarketplaceAccount
 
+    monkeypatch.delitem(connectors.base._CONNECTORS, "mirakl")  # every channel has a connector now
     mirakl = MarketplaceAccount.objects.create(channel="mirakl", name="Mirakl shop")
     AccountStockPolicy.objects.create(account=mirakl, ratio=Decimal("0.2"))
     set_level("A", 11)
