@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectActionsMixin
 from integration_server.admin_secrets import (
     Secret,
     WriteOnlySecretsForm,
@@ -126,12 +127,14 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "last_pull_at",
         "pull_ok",
         "credentials_ok",
+        "channel_support",
     )
     list_filter = ("channel", "enabled", "sandbox")
     change_form_template = "admin/marketplaces/marketplaceaccount/change_form.html"
     actions = ["check_connection_action"]
     search_fields = ("name",)
     readonly_fields = (
+        "channel_support",
         "stored_credentials",
         "orders_watermark",
         "last_pull_at",
@@ -146,7 +149,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "config_problem",
     )
     fieldsets = (
-        (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
+        (None, {"fields": ("channel", "channel_support", "name", "enabled", "sandbox")}),
         (
             "Connection",
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
@@ -170,6 +173,20 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if not creds:
             return f"none stored (expected: {hint})" if hint else "none stored"
         return mask_all(sorted(creds.items()))
+
+    @admin.display(description="channel")
+    def channel_support(self, obj):
+        """Said plainly: a channel without a connector takes no part in orders or stock (issue 16)."""
+        from marketplaces.connectors.base import connector_class
+
+        if connector_class(obj.channel) is None:
+            return format_html(
+                '<strong style="color:#ba2121">{}</strong>',
+                f"not supported yet (no {obj.get_channel_display()} connector): no orders pulled, no stock published",
+            )
+        if not obj.enabled:
+            return "disabled: no orders pulled, no stock published"
+        return "supported"
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
@@ -254,6 +271,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 _EXTRA_INLINES: list = []
 _EXTRA_ACTIONS: list = []
+_OBJECT_ACTIONS: list = []  # buttons on an order's page (other apps add theirs: register_order_object_action)
 
 
 def register_order_inline(inline_cls) -> None:
@@ -266,8 +284,14 @@ def register_order_action(fn) -> None:
         _EXTRA_ACTIONS.append(fn)
 
 
+def register_order_object_action(action) -> None:
+    if all(a.name != action.name for a in _OBJECT_ACTIONS):
+        _OBJECT_ACTIONS.append(action)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = _OBJECT_ACTIONS
     list_display = (
         "marketplace_order_id",
         "account",
@@ -282,6 +306,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = (
         "state",
         "problem_kind",
+        "account__channel",
         "account",
         NeedsAttentionFilter,
         "marketplace_status",
@@ -318,7 +343,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
         for fn in _EXTRA_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
             actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
         return actions
 

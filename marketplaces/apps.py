@@ -44,7 +44,10 @@ class MarketplacesConfig(AppConfig):
 
         register_connector("rithum", RithumConnector)
         register_simulator("rithum", demo_simulator, 8109)
+        from marketplaces.services.order_events import NEW_ORDERS
+
         acknowledge.register()
+        NEW_ORDERS.subscribe(acknowledge.queue_acknowledgements)
 
     @staticmethod
     def _register_mirakl():

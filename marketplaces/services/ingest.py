@@ -109,8 +109,8 @@ def _new_order(account: MarketplaceAccount, pulled: PulledOrder, raw_id: int | N
 
 
 def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder]) -> IngestResult:
-    """Upsert one page. A first-seen open order triggers ``new_orders_arrived``; an order the marketplace
-    cancelled before we shipped it triggers ``orders_cancelled`` — both inside this transaction."""
+    """Upsert one page. A first-seen open order is sent on ``NEW_ORDERS``; an order the marketplace
+    cancelled before we shipped it on ``CANCELLED_ORDERS`` — both inside this transaction."""
     by_id: dict[str, PulledOrder] = {}
     for pulled in pulled_orders:  # a page may repeat an order: keep the latest version
         prev = by_id.get(pulled.marketplace_order_id)
@@ -230,9 +230,9 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
         prefetch_related_objects(arrived + newly_cancelled, "lines")
         for order in newly_cancelled:
             order.account = account
-        order_events.new_orders_arrived(arrived)
-        order_events.orders_cancelled(newly_cancelled)
-        order_events.orders_edited(edits)
+        order_events.NEW_ORDERS.send(arrived)
+        order_events.CANCELLED_ORDERS.send(newly_cancelled)
+        order_events.EDITED_ORDERS.send(edits)
 
     result.created = len(new_orders)
     result.updated = len(changed)
