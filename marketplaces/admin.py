@@ -51,6 +51,15 @@ def merge_keys(stored, update: dict) -> dict:
     return creds
 
 
+_EXTRA_ACCOUNT_ACTIONS: list = []
+
+
+def register_account_action(fn) -> None:
+    """Lower apps add admin actions to the account list (inventory: "Publish now")."""
+    if fn not in _EXTRA_ACCOUNT_ACTIONS:
+        _EXTRA_ACCOUNT_ACTIONS.append(fn)
+
+
 class MarketplaceAccountForm(WriteOnlySecretsForm):
     secret_input_prefix = "new_"
     secret_fields = (
@@ -207,6 +216,15 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if change and {"options", "channel"} & set(form.changed_data):
             obj.config_problem = ""  # ops changed the setting the marketplace rejected: the next push tells
         super().save_model(request, obj, form, change)
+        from marketplaces.services.account_events import account_changed
+
+        account_changed(obj, set(form.changed_data), created=not change)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for fn in _EXTRA_ACCOUNT_ACTIONS:
+            actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
+        return actions
 
     def get_urls(self):
         urls = [
