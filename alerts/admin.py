@@ -41,6 +41,8 @@ class AlertRuleAdmin(admin.ModelAdmin):
         "warning_percent",
         "critical_count",
         "critical_percent",
+        "warning_minutes",
+        "critical_minutes",
         "window_minutes",
         "grace_minutes",
     )
@@ -52,7 +54,12 @@ class AlertRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ("kind", "name", "enabled")}),
         (
             "Thresholds (strictly more than; blank = not used). Warning -> email; critical -> email + SMS.",
-            {"fields": (("warning_count", "warning_percent"), ("critical_count", "critical_percent"))},
+            {
+                "fields": (
+                    ("warning_count", "warning_percent", "warning_minutes"),
+                    ("critical_count", "critical_percent", "critical_minutes"),
+                )
+            },
         ),
         ("Window", {"fields": ("window_minutes", "grace_minutes", "updated_at")}),
     )

@@ -124,6 +124,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "pull_ok",
+        "pull_health",
         "credentials_ok",
         "channel_support",
     )
@@ -137,6 +138,9 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "last_pull_error",
+        "last_pull_success_at",
+        "pull_failures",
+        "pull_failing_since",
         "pull_checkpoint_since",
         "pull_checkpoint_until",
         "pull_checkpoint_at",
@@ -157,7 +161,19 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
             {"fields": ("refresh_token_issued_at", "refresh_token_age", "auth_problem", "config_problem")},
         ),
         ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
-        ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
+        (
+            "Last pull",
+            {
+                "fields": (
+                    "last_pull_at",
+                    "last_pull_error",
+                    "last_pull_success_at",
+                    "pull_failures",
+                    "pull_failing_since",
+                    "created_at",
+                )
+            },
+        ),
         (
             "Interrupted pull (resumes at the next run)",
             {"fields": ("pull_checkpoint_since", "pull_checkpoint_until", "pull_checkpoint_at")},
@@ -185,6 +201,19 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if not obj.enabled:
             return "disabled: no orders pulled, no stock published"
         return "supported"
+
+    @admin.display(description="pull health")
+    def pull_health(self, obj):
+        """Last success, and the run of failures with the last error (issue 16)."""
+        success = obj.last_pull_success_at.strftime("%Y-%m-%d %H:%M") if obj.last_pull_success_at else "never"
+        if not obj.pull_failures:
+            return f"OK, last success {success}"
+        return format_html(
+            '<strong style="color:#ba2121">{} consecutive failure(s)</strong>, last success {}: {}',
+            obj.pull_failures,
+            success,
+            obj.last_pull_error[:200],
+        )
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):

@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
@@ -26,6 +28,37 @@ WATERMARK_OVERLAP = timedelta(minutes=2)
 
 
 def sync_items(
+    *,
+    full: bool,
+    dry_run: bool = False,
+    client: ZohoClient | None = None,
+    progress: Callable[[SyncSummary], None] | None = None,
+) -> SyncSummary:
+    """``_sync_items``, its outcome recorded on the connection (sync health: last success, consecutive
+    failures, last error) unless a dry run."""
+    try:
+        summary = _sync_items(full=full, dry_run=dry_run, client=client, progress=progress)
+    except Exception as exc:
+        if not dry_run:
+            record_sync_failure(exc)
+        raise
+    if not dry_run:
+        ZohoConnection.objects.filter(pk=1).update(
+            last_sync_success_at=timezone.now(), sync_failures=0, sync_failing_since=None, last_sync_error=""
+        )
+    return summary
+
+
+def record_sync_failure(exc: Exception) -> None:
+    now = timezone.now()
+    ZohoConnection.objects.filter(pk=1).update(
+        sync_failures=F("sync_failures") + 1,
+        sync_failing_since=Coalesce("sync_failing_since", Value(now)),
+        last_sync_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+
+
+def _sync_items(
     *,
     full: bool,
     dry_run: bool = False,
