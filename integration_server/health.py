@@ -4,6 +4,7 @@ failed in the last 24 h, and the sections apps register (open alerts, marketplac
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -47,6 +48,12 @@ def collect_health() -> dict:
     if oldest_age is not None and oldest_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
         report["problems"].append("due jobs are waiting too long")
     report["failed_jobs"] = OutboundJob.objects.filter(state=OutboundJob.State.FAILED).count()
+    flagged = OutboundJob.objects.filter(needs_attention=True).exclude(state=OutboundJob.State.SUCCEEDED)
+    report["jobs_needing_attention"] = flagged.count()
+    if report["jobs_needing_attention"]:
+        report["problems"].append(
+            f"{report['jobs_needing_attention']} job(s) lost their worker several times in a row"
+        )
     intervals = {spec.name: spec.minutes for spec in registered_schedules() if spec.minutes}
     report["schedules"] = {}
     for run in ScheduleRun.objects.order_by("name"):
@@ -154,6 +161,19 @@ def _is_stale(run: ScheduleRun, minutes: int | None, now) -> bool:
     return since is not None and (now - since).total_seconds() > max(3 * minutes, 15) * 60
 
 
+def detail_allowed(request) -> bool:
+    """The detail of /healthz is for ops (it names accounts, jobs and errors): only with the token."""
+    expected = getattr(settings, "HEALTHZ_DETAIL_TOKEN", "")
+    given = request.headers.get("X-Health-Token") or request.GET.get("token") or ""
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def public_view(report: dict) -> dict:
+    """What anyone may see: whether the service is healthy, nothing else."""
+    return {"status": report["status"]}
+
+
 def healthz(request):
     report = collect_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    body = report if detail_allowed(request) else public_view(report)
+    return JsonResponse(body, status=200 if report["status"] == "ok" else 503)

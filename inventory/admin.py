@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
     PublishedQuantity,
@@ -131,7 +133,10 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not ZohoConnection.objects.exists()
 
-    @admin.action(description="Check the connection (token, organisation, stock keys of one item)")
+    @admin.action(
+        description="Check the connection (token, organisation, stock keys of one item)",
+        permissions=["change"],
+    )
     def check_connection(self, request, queryset):
         from inventory.clients.zoho import ZohoClient
         from inventory.services.zoho_sync import check_zoho_connection
@@ -212,7 +217,9 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 @admin.register(SkuRatioOverride)
 class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
-    formats = [CSV, XLSX]
+    import_formats = [CSV, XLSX]
+    export_formats = EXPORT_FORMATS  # formulas escaped
+    import_template_name = "admin/inventory/skuratiooverride_import.html"
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)
@@ -359,6 +366,8 @@ class StockLevelAdmin(admin.ModelAdmin):
         ]
 
     def explain_view(self, request, sku):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         level = get_object_or_404(StockLevel, sku=sku)
         context = {
             **self.admin_site.each_context(request),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectActionsMixin
 from integration_server.admin_secrets import (
     Secret,
     WriteOnlySecretsForm,
@@ -28,7 +29,8 @@ from marketplaces.models import MarketplaceAccount, Order, OrderLine
 CREDENTIAL_HINTS = {
     "amazon": "client_id, client_secret, refresh_token",
     "ebay": "client_id, client_secret, ru_name, refresh_token (options: listing_model, site_id)",
-    "mirakl": "api_key",
+    "mirakl": "api_key (options: shop_id, acceptance_policy accept_known/refuse/leave, multi_shipment, "
+    "warehouse_code)",
     "rithum": "client_id, client_secret (or api_token)",
 }
 
@@ -99,6 +101,15 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
             if model not in LISTING_MODELS:
                 raise forms.ValidationError(
                     f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
+                )
+        if self.cleaned_data.get("channel") == "mirakl" and isinstance(options, dict):
+            from marketplaces.services.acceptance import POLICIES
+
+            policy = options.get("acceptance_policy", "accept_known")
+            if policy not in POLICIES:
+                raise forms.ValidationError(
+                    f"Mirakl acceptance_policy must be one of {', '.join(POLICIES)} (what to do with an order "
+                    "whose SKU is unknown or out of stock)."
                 )
         return options
 
@@ -289,7 +300,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
 class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
-    fields = ("line_id", "sku", "title", "quantity", "unit_price")
+    fields = ("line_id", "sku", "title", "quantity", "unit_price", "refused_reason")
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -307,6 +318,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 _EXTRA_INLINES: list = []
 _EXTRA_ACTIONS: list = []
+_OBJECT_ACTIONS: list = []  # buttons on an order's page (other apps add theirs: register_order_object_action)
 
 
 def register_order_inline(inline_cls) -> None:
@@ -319,8 +331,14 @@ def register_order_action(fn) -> None:
         _EXTRA_ACTIONS.append(fn)
 
 
+def register_order_object_action(action) -> None:
+    if all(a.name != action.name for a in _OBJECT_ACTIONS):
+        _OBJECT_ACTIONS.append(action)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = _OBJECT_ACTIONS
     list_display = (
         "marketplace_order_id",
         "account",
@@ -335,6 +353,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = (
         "state",
         "problem_kind",
+        "account__channel",
         "account",
         NeedsAttentionFilter,
         "marketplace_status",
@@ -371,7 +390,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
         for fn in _EXTRA_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
             actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
         return actions
 

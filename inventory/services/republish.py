@@ -57,12 +57,14 @@ def request_reallocation(
     return enqueue_job(REALLOCATE_KIND, payload)
 
 
-def reallocate_for_account_change(account, changed_fields: set, created: bool) -> None:
-    """An account switched on or off (or moved to another channel) changes every SKU's split and cap."""
-    if created or not ({"enabled", "channel"} & changed_fields):
-        return
-    if AccountStockPolicy.objects.filter(account=account).exists():
-        request_reallocation(all_skus=True, reason=f"account {account.name} switched on/off")
+def reallocate_for_account_changes(changes: list) -> None:
+    """Subscriber of "accounts.changed": an account switched on or off (or moved to another channel)
+    changes every SKU's split and cap, if it has a ratio."""
+    touched = [
+        c.account.pk for c in changes if not c.created and {"enabled", "channel"} & set(c.changed_fields)
+    ]
+    if touched and AccountStockPolicy.objects.filter(account_id__in=touched).exists():
+        request_reallocation(all_skus=True, reason="marketplace account switched on/off")
 
 
 def reallocate_job(job: OutboundJob) -> dict:

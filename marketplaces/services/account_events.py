@@ -1,21 +1,25 @@
 """What lower apps do when ops change a marketplace account in the admin (inventory reallocates stock when
-an account is switched on or off), registered in their AppConfig.ready() — marketplaces imports none of them.
-Called inside the admin's save transaction, so the change and its consequences are stored together."""
+an account is switched on or off): marketplaces announces the hook, they subscribe in AppConfig.ready().
+Sent inside the admin's save transaction, so the change and its consequences are stored together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 
-# fn(account: MarketplaceAccount, changed_fields: set[str], created: bool) -> None
-AccountChangedHandler = Callable[[object, set, bool], None]
-
-_ON_CHANGED: list[tuple[str, AccountChangedHandler]] = []
+from integration_server.hooks import declare_hook
 
 
-def on_account_changed(name: str, fn: AccountChangedHandler) -> None:
-    _ON_CHANGED[:] = [(n, f) for n, f in _ON_CHANGED if n != name] + [(name, fn)]
+@dataclass
+class AccountChange:
+    account: object  # MarketplaceAccount, as saved
+    changed_fields: set[str] = field(default_factory=set)
+    created: bool = False
+
+
+ACCOUNTS_CHANGED = declare_hook(
+    "accounts.changed", "Marketplace accounts ops saved in the admin (list[AccountChange])."
+)
 
 
 def account_changed(account, changed_fields, created: bool = False) -> None:
-    for _name, fn in _ON_CHANGED:
-        fn(account, set(changed_fields), created)
+    ACCOUNTS_CHANGED.send([AccountChange(account, set(changed_fields), created)])

@@ -155,10 +155,8 @@ def test_no_twilio_account_fails_the_sms_visibly():
     assert message.state == AlertMessage.State.FAILED and "no enabled Twilio account" in message.error
 
 
-def test_console_backend_for_development(settings, monkeypatch):
-    from alerts import conf
-
-    monkeypatch.setattr(conf, "ALERTS_SMS_BACKEND", "console")
+def test_console_backend_for_development(settings):
+    settings.ALERTS_SMS_BACKEND = "console"
     message = critical_alert()
     run_due_jobs(SEND_SMS_KIND)
     message.refresh_from_db()

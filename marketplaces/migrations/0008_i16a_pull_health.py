@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplaces', '0006_i8_order_fields'),
+        ('marketplaces', '0007_i14_mirakl'),
     ]
 
     operations = [
