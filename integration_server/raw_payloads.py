@@ -81,10 +81,10 @@ def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
             RETURNING id
         ), job AS (
             INSERT INTO {job_table}
-                (kind, group_key, dedupe_key, payload, state, attempts, retries_used, next_attempt_at,
-                 last_error, created_at, updated_at)
-            SELECT %s, '', 'raw:' || raw.id, jsonb_build_object('raw_payload_id', raw.id), %s, 0, 0, %s,
-                   '', %s, %s
+                (kind, group_key, dedupe_key, payload, state, attempts, retries_used, lease_expiries,
+                 needs_attention, next_attempt_at, last_error, created_at, updated_at)
+            SELECT %s, '', 'raw:' || raw.id, jsonb_build_object('raw_payload_id', raw.id), %s, 0, 0, 0,
+                   false, %s, '', %s, %s
             FROM raw WHERE %s
             ON CONFLICT DO NOTHING
             RETURNING id

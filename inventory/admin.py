@@ -278,7 +278,7 @@ class StockLevelAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(
-        description="Publish now (re-send the computed quantities, even unchanged)", permissions=["view"]
+        description="Publish now (re-send the computed quantities, even unchanged)", permissions=["change"]
     )
     def publish_now(self, request, queryset):
         skus = list(queryset.values_list("sku", flat=True)[:PUBLISH_NOW_MAX_SKUS])
@@ -292,7 +292,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
     @admin.action(
         description="Resync from Zoho (read Zoho's figure again, reset the shadow stock)",
-        permissions=["view"],
+        permissions=["change"],
     )
     def resync_from_zoho(self, request, queryset):
         from inventory.services.zoho_sync import resync_skus_from_zoho

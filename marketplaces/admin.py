@@ -262,7 +262,12 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
         for fn in _EXTRA_ACCOUNT_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
             actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
         return actions
 
