@@ -103,9 +103,8 @@ def test_accounts_without_a_connector_take_no_part_no_target_no_jobs(accounts, r
     from decimal import Decimal
 
     from inventory.models import AccountStockPolicy
-    from marketplaces.models import MarketplaceAccount
-
     from marketplaces.connectors import base as connector_base
+    from marketplaces.models import MarketplaceAccount
 
     connector_base._CONNECTORS.pop("mirakl", None)  # a channel without a connector (recorders restores it)
     mirakl = MarketplaceAccount.objects.create(channel="mirakl", name="Mirakl shop")
