@@ -42,6 +42,8 @@ class AlertRuleAdmin(admin.ModelAdmin):
         "warning_percent",
         "critical_count",
         "critical_percent",
+        "warning_minutes",
+        "critical_minutes",
         "window_minutes",
         "grace_minutes",
     )
@@ -53,7 +55,12 @@ class AlertRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ("kind", "name", "enabled")}),
         (
             "Thresholds (strictly more than; blank = not used). Warning -> email; critical -> email + SMS.",
-            {"fields": (("warning_count", "warning_percent"), ("critical_count", "critical_percent"))},
+            {
+                "fields": (
+                    ("warning_count", "warning_percent", "warning_minutes"),
+                    ("critical_count", "critical_percent", "critical_minutes"),
+                )
+            },
         ),
         ("Window", {"fields": ("window_minutes", "grace_minutes", "updated_at")}),
     )

@@ -34,12 +34,13 @@ class MarketplacesConfig(AppConfig):
         register_simulator("ebay", demo_simulator, 8110)
 
         from integration_server.health import register_health_check
-        from marketplaces.health import account_health
+        from marketplaces.health import account_health, pull_health
 
         register_health_check("marketplace_accounts", account_health)
         from marketplaces.pull_health import pull_lag
 
         register_health_check("order_pulls", pull_lag)
+        register_health_check("marketplace_pulls", pull_health)
 
     @staticmethod
     def _register_rithum():

@@ -47,6 +47,12 @@ class MarketplaceAccount(models.Model):
         max_length=64, blank=True, editable=False, help_text="The pull holding the lease."
     )
     last_pull_error = models.TextField(blank=True)
+    # Pull health (issue 16): the last complete pull, and the run of failures since (a paused pull is neither).
+    last_pull_success_at = models.DateTimeField(null=True, blank=True)
+    pull_failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed pulls.")
+    pull_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the current run of failed pulls began."
+    )
     # An interrupted pull (throttled, failed) resumes here: the window it was reading and the vendor's token
     # of the next page, stored with each page's orders. Cleared when a pull completes.
     pull_checkpoint_since = models.DateTimeField(null=True, blank=True)
