@@ -38,7 +38,9 @@ def mask_all(pairs: Iterable[tuple[str, Any]]) -> str:
 
 
 # URL fields take web addresses only (Django's own check also lets ftp:// through).
-HTTP_URL = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// address.")
+HTTP_URL = URLValidator(
+    schemes=["http", "https"], message="Enter an http:// or https:// address.", code="invalid_scheme"
+)
 
 
 def https_url_fields(field, **kwargs):
