@@ -1,10 +1,12 @@
 """Ops UI of the kernel: outbound jobs (with attempts, retry now, cancel), raw payloads, schedule runs."""
 
+from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
 from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
 from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
+from django_q import admin as django_q_admin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
@@ -19,6 +21,11 @@ FORMFIELD_FOR_DBFIELD_DEFAULTS[models.URLField] = {
     **FORMFIELD_FOR_DBFIELD_DEFAULTS.get(models.URLField, {}),
     **HTTPS_URL_OVERRIDES[models.URLField],
 }
+
+# Third-party actions that declare no permission: running a task again needs change, and removing the
+# expired login lockouts (django-axes) delete.
+django_q_admin.resubmit_task.allowed_permissions = ("change",)
+AccessAttemptAdmin.cleanup_expired_attempts.allowed_permissions = ("delete",)
 
 
 class JobAttemptInline(ReadOnlyTabularInline):
@@ -91,7 +98,7 @@ class OutboundJobAdmin(ObjectActionsMixin, admin.ModelAdmin):
         "short_error",
         "created_at",
     )
-    list_filter = ("state", "kind")
+    list_filter = ("state", "kind", "needs_attention")
     search_fields = ("=id", "dedupe_key", "group_key", "last_error")
     date_hierarchy = "created_at"
     ordering = ("-id",)

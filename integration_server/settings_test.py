@@ -12,6 +12,8 @@ from integration_server.settings import *  # noqa: E402,F403
 from integration_server.settings import Q_CLUSTER  # noqa: E402
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+if Q_CLUSTER.get("redis"):  # a queue of our own on a shared Redis: parallel test processes never meet
+    Q_CLUSTER["name"] = f"integration-server-test-{os.getpid()}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 HTTP_PACING_ENABLED = False
@@ -19,3 +21,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test client sends it (tests/conftest.py), so tests read /healthz's detail as ops would.
+HEALTHZ_DETAIL_TOKEN = "test-health-token"

@@ -14,11 +14,7 @@ class InventoryConfig(AppConfig):
         from inventory import conf
         from inventory.services import publishing, shadow, zoho_sync
         from inventory.simulators.zoho import make_demo_simulator
-        from marketplaces.services.order_events import (
-            on_cancelled_orders,
-            on_edited_orders,
-            on_new_orders,
-        )
+        from marketplaces.services.order_events import CANCELLED_ORDERS, EDITED_ORDERS, NEW_ORDERS
 
         register_job_kind(
             publishing.PUSH_STOCK,
@@ -40,9 +36,12 @@ class InventoryConfig(AppConfig):
             max_retries=3,
             description="Apply a Zoho item webhook: stock level, shadow reset, allocation, pushes.",
         )
-        on_new_orders("inventory.shadow_stock", shadow.decrement_for_new_orders)
-        on_cancelled_orders("inventory.shadow_stock", shadow.restore_for_cancelled_orders)
-        on_edited_orders("inventory.shadow_stock", shadow.adjust_for_edited_orders)
+        NEW_ORDERS.subscribe(shadow.decrement_for_new_orders)
+        CANCELLED_ORDERS.subscribe(shadow.restore_for_cancelled_orders)
+        EDITED_ORDERS.subscribe(shadow.adjust_for_edited_orders)
+        from marketplaces.services.acceptance import register_stock_lookup
+
+        register_stock_lookup(shadow.available_for_acceptance)
         register_schedule(
             "inventory.zoho_full_resync", "inventory.tasks.zoho_full_resync", cron=conf.ZOHO_RESYNC_CRON
         )

@@ -1,9 +1,13 @@
-"""Settings of the inventory app (environment variables, documented in .env.example)."""
+"""Settings of the inventory app (documented in .env.example): a Django setting of
+the same name wins, else the environment variable, else the default here (integration_server.app_settings)."""
 
-from integration_server.settings import env
+from integration_server.app_settings import app_settings
 
-# Zoho Inventory allows 100 requests per minute per organisation.
-ZOHO_REQUESTS_PER_MINUTE = env.int("ZOHO_REQUESTS_PER_MINUTE", default=100)
-# Nightly full resync (cron, UTC) and the incremental sync by last-modified time (minutes; 0 = off).
-ZOHO_RESYNC_CRON = env.str("ZOHO_RESYNC_CRON", default="30 2 * * *")
-ZOHO_INCREMENTAL_SYNC_MINUTES = env.int("ZOHO_INCREMENTAL_SYNC_MINUTES", default=30)
+DEFAULTS = {
+    # Zoho Inventory allows 100 requests per minute per organisation.
+    "ZOHO_REQUESTS_PER_MINUTE": 100,
+    # Nightly full resync (cron, UTC) and the incremental sync by last-modified time (minutes; 0 = off).
+    "ZOHO_RESYNC_CRON": "30 2 * * *",
+    "ZOHO_INCREMENTAL_SYNC_MINUTES": 30,
+}
+__getattr__ = app_settings(DEFAULTS)

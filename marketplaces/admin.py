@@ -30,7 +30,8 @@ from marketplaces.models import MarketplaceAccount, Order, OrderLine
 CREDENTIAL_HINTS = {
     "amazon": "client_id, client_secret, refresh_token",
     "ebay": "client_id, client_secret, ru_name, refresh_token (options: listing_model, site_id)",
-    "mirakl": "api_key",
+    "mirakl": "api_key (options: shop_id, acceptance_policy accept_known/refuse/leave, multi_shipment, "
+    "warehouse_code)",
     "rithum": "client_id, client_secret (or api_token)",
 }
 
@@ -179,6 +180,15 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
                 raise forms.ValidationError(
                     f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
                 )
+        if self.cleaned_data.get("channel") == "mirakl" and isinstance(options, dict):
+            from marketplaces.services.acceptance import POLICIES
+
+            policy = options.get("acceptance_policy", "accept_known")
+            if policy not in POLICIES:
+                raise forms.ValidationError(
+                    f"Mirakl acceptance_policy must be one of {', '.join(POLICIES)} (what to do with an order "
+                    "whose SKU is unknown or out of stock)."
+                )
         return options
 
     def clean(self):
@@ -218,12 +228,14 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "last_pull_at",
         "pull_ok",
         "credentials_ok",
+        "channel_support",
     )
     list_filter = ("channel", "enabled", "sandbox")
     change_form_template = "admin/marketplaces/marketplaceaccount/change_form.html"
     actions = ["check_connection_action"]
     search_fields = ("name",)
     readonly_fields = (
+        "channel_support",
         "stored_credentials",
         "orders_watermark",
         "last_pull_at",
@@ -238,7 +250,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "config_problem",
     )
     fieldsets = (
-        (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
+        (None, {"fields": ("channel", "channel_support", "name", "enabled", "sandbox")}),
         (
             "Connection",
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
@@ -266,6 +278,20 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if not creds:
             return f"none stored (expected: {hint})" if hint else "none stored"
         return mask_all(sorted(creds.items()))
+
+    @admin.display(description="channel")
+    def channel_support(self, obj):
+        """Said plainly: a channel without a connector takes no part in orders or stock (issue 16)."""
+        from marketplaces.connectors.base import connector_class
+
+        if connector_class(obj.channel) is None:
+            return format_html(
+                '<strong style="color:#ba2121">{}</strong>',
+                f"not supported yet (no {obj.get_channel_display()} connector): no orders pulled, no stock published",
+            )
+        if not obj.enabled:
+            return "disabled: no orders pulled, no stock published"
+        return "supported"
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
@@ -332,7 +358,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
 
 class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
-    fields = ("line_id", "sku", "title", "quantity", "unit_price")
+    fields = ("line_id", "sku", "title", "quantity", "unit_price", "refused_reason")
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -422,7 +448,12 @@ class OrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
         for fn in _EXTRA_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
             actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
         return actions
 

@@ -1,21 +1,23 @@
 """Ops UI of the notifications app: the email log customer service searches (order number, tracking number,
-email address although it is encrypted), filters, "send again", CSV export, and a template preview."""
+email address although it is encrypted), filters, "send again", CSV/XLSX export (django-import-export), and a template preview."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from import_export.admin import ExportActionMixin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.crypto import lookup_hash
+from integration_server.spreadsheets import EXPORT_FORMATS
 from notifications.models import Notification, NotificationEvent, NotificationKind
+from notifications.resources import NotificationResource
 from notifications.services.preview import sample_context, shop_sample_context
 from notifications.services.records import resend, sender_for
 from notifications.services.sending import render_email
@@ -41,7 +43,7 @@ def _resend_one(request, notification) -> str:
 SEND_AGAIN = ObjectAction(
     "send-again",
     "Send again",
-    "notifications.change_notification",
+    "notifications.resend_notification",
     explain=_explain_resend,
     run=_resend_one,
     applies=lambda n: bool(n.recipient_hash),
@@ -49,7 +51,7 @@ SEND_AGAIN = ObjectAction(
 
 
 @admin.register(Notification)
-class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
+class NotificationAdmin(ObjectActionsMixin, ExportActionMixin, admin.ModelAdmin):
     object_actions = [SEND_AGAIN]
     list_display = (
         "id",
@@ -71,7 +73,9 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-id",)
     inlines = [NotificationEventInline]
-    actions = ["send_again", "export_csv"]
+    actions = ["send_again"]  # and "Export selected" (ExportActionMixin, formulas escaped)
+    resource_classes = [NotificationResource]
+    formats = EXPORT_FORMATS
     list_per_page = 100
     show_full_result_count = False
     change_list_template = "notifications/admin_change_list.html"
@@ -104,8 +108,15 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None or super().has_change_permission(request, obj)
+    # Customer service's own permissions (see integration_server.roles); the list and search need view.
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.resend_notification")
+
+    def has_preview_permission(self, request):
+        return request.user.has_perm("notifications.preview_notification")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("notifications.export_notification")
 
     @admin.display(description="customer email")
     def customer_email(self, obj):
@@ -134,7 +145,7 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
         return super().get_search_results(request, queryset, term)
 
     @admin.action(
-        description="Send again (a deliberate resend, recorded as a new email)", permissions=["change"]
+        description="Send again (a deliberate resend, recorded as a new email)", permissions=["resend"]
     )
     def send_again(self, request, queryset):
         """Asks first, saying how many emails go to how many customers; sends on the confirming POST."""
@@ -161,34 +172,14 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
         self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
         return None
 
-    @admin.action(description="Export as CSV", permissions=["view"])
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="notifications.csv"'
-        writer = csv.writer(response)
-        columns = [
-            "id",
-            "kind",
-            "state",
-            "recipient",
-            "order_number",
-            "tracking_number",
-            "tracking_status",
-            "subject",
-            "attempts",
-            "error",
-            "provider_message_id",
-            "created_at",
-            "sent_at",
-            "delivered_at",
-            "bounced_at",
-            "resend_of_id",
-            "requested_by",
-        ]
-        writer.writerow(columns)
-        for n in queryset.order_by("id").iterator(chunk_size=500):
-            writer.writerow([_csv_safe(getattr(n, c)) for c in columns])
-        return response
+    @admin.action(description="Export selected notifications (CSV or XLSX)", permissions=["export"])
+    def export_admin_action(self, request, queryset):
+        return super().export_admin_action(request, queryset)
+
+    def get_valid_export_item_pks(self, request):
+        """Only the rows asked for (import-export's default lists every notification's id)."""
+        wanted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return list(self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True))
 
     # --- extra views: template preview with sample data, and a record's email as sent -------------------
     def get_urls(self):
@@ -212,6 +203,7 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
         return extra + super().get_urls()
 
     def preview_index(self, request):
+        self._require_preview(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Email templates: preview with sample data",
@@ -229,6 +221,7 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
 
     def preview_kind(self, request, kind):
         """Sample data; with ``?shop=<id>`` as that shop's customers get it (brand, sender, subject)."""
+        self._require_preview(request)
         if kind not in NotificationKind.values:
             raise Http404("no such email")
         shop = _shop_for_preview(request.GET.get("shop"))
@@ -237,14 +230,21 @@ class NotificationAdmin(ObjectActionsMixin, admin.ModelAdmin):
         context = shop_sample_context(shop, kind)
         return _rendered(kind, context, request.GET.get("format"), from_email=sender_for(shop))
 
+    def _require_preview(self, request) -> None:
+        if not self.has_preview_permission(request):
+            raise PermissionDenied
+
     def render_record(self, request, pk):
+        self._require_preview(request)
         notification = Notification.objects.filter(pk=pk).first()
         if notification is None:
             raise Http404("no such notification")
         return _rendered(notification.kind, notification.context, request.GET.get("format"))
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"preview_url": reverse("admin:notifications_notification_preview_index")}
+        extra = {}
+        if self.has_preview_permission(request):
+            extra["preview_url"] = reverse("admin:notifications_notification_preview_index")
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
 
 
@@ -270,9 +270,3 @@ def _rendered(kind: str, context: dict, fmt: str | None, from_email: str = "") -
         )
         return HttpResponse(header + html)
     return HttpResponse(html)
-
-
-def _csv_safe(value) -> str:
-    """No spreadsheet formula injection from customer-controlled text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

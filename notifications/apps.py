@@ -9,7 +9,6 @@ class NotificationsConfig(AppConfig):
         from anymail.signals import tracking
 
         from integration_server.outbox import register_job_kind
-        from integration_server.outbox.registry import single
         from logistics.tracking import events
         from notifications import checks, conf  # noqa: F401 - checks registers the system checks
         from notifications.services.delivery_events import on_anymail_tracking
@@ -19,16 +18,16 @@ class NotificationsConfig(AppConfig):
             notify_orders_shipped,
             notify_status_changes,
         )
-        from notifications.services.sending import send_email_job
+        from notifications.services.sending import send_email_jobs
 
         register_job_kind(
             SEND_JOB,
-            single(send_email_job),
+            send_email_jobs,
             max_retries=conf.NOTIFICATION_SEND_MAX_RETRIES,
-            batch_size=10,  # claimed together; each email still succeeds or fails alone
+            batch_size=10,  # one query, one connection, one UPDATE per batch; each email succeeds or fails alone
             description="Send one customer email (django-anymail) and record the outcome.",
         )
-        events.on_orders_shipped("notifications", notify_orders_shipped)
-        events.on_tracking_status_changed("notifications", notify_status_changes)
-        events.on_aftersales_changed("notifications", notify_aftersales_changes)
+        events.ORDERS_SHIPPED.subscribe(notify_orders_shipped)
+        events.TRACKING_STATUS_CHANGED.subscribe(notify_status_changes)
+        events.AFTERSALES_CHANGED.subscribe(notify_aftersales_changes)
         tracking.connect(on_anymail_tracking, dispatch_uid="notifications.anymail_tracking")

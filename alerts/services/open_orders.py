@@ -14,6 +14,7 @@ from marketplaces.models import MarketplaceAccount, Order
 
 log = logging.getLogger(__name__)
 SAMPLE = 20
+MAX_STORED = 5000  # open orders we lack, kept per account for the evaluation to check again
 
 
 def check_open_orders(now: datetime | None = None) -> dict:
@@ -43,7 +44,12 @@ def check_open_orders(now: datetime | None = None) -> dict:
                 "marketplace_order_id", flat=True
             )
         )
-        missing = [i for i in ids if i not in ours]
+        missing_orders = [
+            [o.marketplace_order_id, o.purchased_at.isoformat() if o.purchased_at else None]
+            for o in open_orders
+            if o.marketplace_order_id not in ours
+        ][:MAX_STORED]
+        missing = [i for i, _ in missing_orders]
         OpenOrdersCheck.objects.update_or_create(
             account=account,
             defaults={
@@ -51,6 +57,7 @@ def check_open_orders(now: datetime | None = None) -> dict:
                 "open_orders": len(ids),
                 "missing": len(missing),
                 "missing_sample": missing[:SAMPLE],
+                "missing_orders": missing_orders,
                 "error": "",
             },
         )

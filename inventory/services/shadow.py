@@ -30,7 +30,7 @@ LEDGER = ShadowDecrement._meta.db_table
 
 
 def decrement_for_new_orders(orders: list) -> dict:
-    """Registered on marketplaces' on_new_orders. ``orders`` come with their lines prefetched."""
+    """Subscribed to marketplaces' NEW_ORDERS hook. ``orders`` come with their lines prefetched."""
     lines = [
         (line.pk, order.account_id, line.sku, int(line.quantity))
         for order in orders
@@ -86,7 +86,7 @@ def _insert_ledger_portable(lines, now) -> list[tuple[int, str, int]]:
 
 
 def restore_for_cancelled_orders(orders: list) -> dict:
-    """Registered on marketplaces' on_cancelled_orders (cancelled before shipment): each ledger row gives its
+    """Subscribed to marketplaces' CANCELLED_ORDERS hook (cancelled before shipment): each ledger row gives its
     units back once; units taken before the last Zoho reset are not given back (Zoho's figure had them)."""
     line_ids = [line.pk for order in orders for line in order.lines.all()]
     if not line_ids:
@@ -128,7 +128,7 @@ def restore_for_cancelled_orders(orders: list) -> dict:
 
 
 def adjust_for_edited_orders(edits: list) -> dict:
-    """Registered on marketplaces' on_edited_orders (changed before shipment): each changed line moves the
+    """Subscribed to marketplaces' EDITED_ORDERS hook (changed before shipment): each changed line moves the
     shadow stock by the difference between what its ledger row took and what the line asks now (a line
     added takes, a line cancelled gives back, a SKU swap gives back the old and takes the new). As for a
     cancellation, units taken before the SKU's last Zoho reset are not given back (Zoho's figure had them).
@@ -336,3 +336,9 @@ def _rebalance_if_low(levels: dict[str, tuple[int, bool]]) -> list[str]:
     if due:
         reallocate_and_enqueue({sku: levels[sku][0] for sku in due}, ctx)
     return sorted(due)
+
+
+def available_for_acceptance(skus: list[str]) -> dict[str, int]:
+    """Registered as marketplaces' acceptance stock lookup (Mirakl OR21): the shadow stock of the SKUs we
+    know; an unknown SKU is absent. One query."""
+    return dict(StockLevel.objects.filter(sku__in=skus).values_list("sku", "shadow_available"))

@@ -223,7 +223,7 @@ def process_orders(
                 row.tracked_shipment = shipments.get(row.tracking_number)
         counts.tracked = len(infos)
         counts.late_tracking = len(late)
-        events.aftersales_changed(aftersales_changes(shipped_orders, problems, shipments))
+        events.AFTERSALES_CHANGED.send(aftersales_changes(shipped_orders, problems, shipments))
         EccangOrderStatus.objects.bulk_create(rows, ignore_conflicts=True)
         if late:
             for row, _ in late:

@@ -166,6 +166,7 @@ def send_to_shipstation_again(modeladmin, request, queryset):
 
 
 send_to_shipstation_again.short_description = "Send to ShipStation again"
+send_to_shipstation_again.allowed_permissions = ("change",)
 
 
 def push_tracking_again_for_orders(modeladmin, request, queryset):
@@ -175,6 +176,7 @@ def push_tracking_again_for_orders(modeladmin, request, queryset):
 
 
 push_tracking_again_for_orders.short_description = "Push tracking again"
+push_tracking_again_for_orders.allowed_permissions = ("change",)
 
 _NOT_RESENT = (Order.State.CANCELLED, Order.State.SHIPPED, Order.State.PARTIALLY_SHIPPED)
 

@@ -9,7 +9,6 @@ def register() -> None:
     from integration_server.simulators import register_simulator
     from logistics.shipstation import outbound, shipments, tracking
     from logistics.simulators.shipstation import ShipStationSimulator
-    from marketplaces.services import order_events
 
     register_job_kind(
         outbound.CREATE_KIND,
@@ -37,8 +36,5 @@ def register() -> None:
         max_retries=5,
         description="Confirm one package (carrier + tracking number) to the marketplace.",
     )
-    order_events.on_new_orders("logistics.shipstation.create", outbound.queue_creates)
-    order_events.on_cancelled_orders("logistics.shipstation.cancel", outbound.queue_cancels)
-    order_events.on_edited_orders("logistics.shipstation.update", outbound.queue_updates)
     register_schedule("shipstation-poll", "logistics.shipstation.tasks.poll_shipments", minutes=15)
     register_simulator("shipstation", ShipStationSimulator, 8101)

@@ -290,7 +290,7 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
             split_reason=split_reason,
             presale=presale,
         )
-        events.orders_shipped([shipped])
+        events.ORDERS_SHIPPED.send([shipped])
     log.info(
         "shopify.fulfillment_processed",
         extra={"packages": len(packages), "split": split, "presale": len(presale)},

@@ -1,15 +1,17 @@
 """What higher-level apps do when shipments ship or their tracking status changes.
 
-logistics may not import notifications (DESIGN: apps import only the apps above them), so notifications
-registers its reactions here in its AppConfig.ready(). The logistics services call them with whole batches,
-inside the transaction that stored the facts, so a fact and the emails it causes commit together.
+logistics may not import notifications (DESIGN: apps import only the apps above them), so it announces these
+hooks (``integration_server.hooks``) and notifications subscribes in its AppConfig.ready(). The logistics
+services send whole batches, inside the transaction that stored the facts, so a fact and the emails it causes
+commit together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from integration_server.hooks import declare_hook
 
 
 @dataclass
@@ -48,37 +50,13 @@ class AfterSalesChange:
     shipment: object | None = None  # logistics.models.TrackedShipment when shipped
 
 
-Handler = Callable[[list], None]
-_ON_SHIPPED: list[tuple[str, Handler]] = []
-_ON_STATUS: list[tuple[str, Handler]] = []
-_ON_AFTERSALES: list[tuple[str, Handler]] = []
-
-
-def on_orders_shipped(name: str, fn: Handler) -> None:
-    _ON_SHIPPED[:] = [(n, f) for n, f in _ON_SHIPPED if n != name] + [(name, fn)]
-
-
-def on_tracking_status_changed(name: str, fn: Handler) -> None:
-    _ON_STATUS[:] = [(n, f) for n, f in _ON_STATUS if n != name] + [(name, fn)]
-
-
-def on_aftersales_changed(name: str, fn: Handler) -> None:
-    _ON_AFTERSALES[:] = [(n, f) for n, f in _ON_AFTERSALES if n != name] + [(name, fn)]
-
-
-def aftersales_changed(changes: list[AfterSalesChange]) -> None:
-    if changes:
-        for _, fn in _ON_AFTERSALES:
-            fn(changes)
-
-
-def orders_shipped(shipped: list[ShippedOrder]) -> None:
-    if shipped:
-        for _, fn in _ON_SHIPPED:
-            fn(shipped)
-
-
-def tracking_status_changed(changes: list[StatusChange]) -> None:
-    if changes:
-        for _, fn in _ON_STATUS:
-            fn(changes)
+ORDERS_SHIPPED = declare_hook(
+    "shipments.orders_shipped", "Shopify fulfillments processed (list[ShippedOrder])."
+)
+TRACKING_STATUS_CHANGED = declare_hook(
+    "shipments.status_changed", "Tracking statuses reported (list[StatusChange])."
+)
+AFTERSALES_CHANGED = declare_hook(
+    "shipments.aftersales_changed",
+    "Eccang after-sales orders shipped or in trouble (list[AfterSalesChange]).",
+)

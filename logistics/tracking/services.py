@@ -248,7 +248,7 @@ def apply_tracking_updates(updates: list[TrackingUpdate], *, via: str = "push", 
         ]
         update_rows(TrackedShipment, list(touched.values()), fields, now=now)
         TrackingUpdateLog.objects.bulk_create(logs, ignore_conflicts=True)
-        events.tracking_status_changed(changes)
+        events.TRACKING_STATUS_CHANGED.send(changes)
     return counts
 
 

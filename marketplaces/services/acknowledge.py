@@ -29,7 +29,7 @@ CONFIRM_AFTER_SECONDS = 120  # Rithum acknowledges asynchronously: its log tells
 
 
 def queue_acknowledgements(orders: list) -> None:
-    """Registered on ``order_events.on_new_orders``: per account, one job with the new orders its connector
+    """Subscribed to ``order_events.NEW_ORDERS``: per account, one job with the new orders its connector
     must acknowledge (at most BATCH_SIZE ids a job)."""
     channels = _channels_of(orders)
     ids: dict[int, list[str]] = defaultdict(list)
@@ -99,7 +99,6 @@ def confirm_acknowledgements(job: OutboundJob) -> dict:
 def register() -> None:
     from integration_server.outbox import register_job_kind
     from integration_server.outbox.registry import single
-    from marketplaces.services import order_events
 
     register_job_kind(
         ACKNOWLEDGE_KIND,
@@ -113,4 +112,3 @@ def register() -> None:
         max_retries=5,
         description="Read the marketplace's verdict on an acknowledge request (Rithum /order/log).",
     )
-    order_events.on_new_orders("marketplaces.acknowledge", queue_acknowledgements)

@@ -1,22 +1,17 @@
-"""What lower apps do when orders arrive or are cancelled, inside the ingest transaction.
+"""What lower apps do when orders arrive, are cancelled or are edited, inside the ingest transaction.
 
-marketplaces may not import inventory or logistics (DESIGN: apps import only the apps above them), so each
-of those registers its reaction here, explicitly, in its AppConfig.ready(): inventory decrements shadow stock,
-logistics writes the "create in ShipStation" job. The ingest service calls them with whole batches (no N+1),
-in the same transaction as the order rows, so an order and its consequences are stored together or not at all.
+marketplaces may not import inventory or logistics (DESIGN: apps import only the apps above them), so it
+announces these hooks (``integration_server.hooks``) and those apps subscribe in their AppConfig.ready():
+inventory moves shadow stock, logistics writes the ShipStation jobs. The ingest service sends whole batches
+(no N+1; orders with their lines prefetched), in the same transaction as the order rows, so an order and its
+consequences are stored together or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# fn(orders: list[Order]) -> None; the orders come with their lines prefetched.
-NewOrdersHandler = Callable[[list], None]
-
-_ON_NEW: list[tuple[str, NewOrdersHandler]] = []
-_ON_CANCELLED: list[tuple[str, NewOrdersHandler]] = []
-_ON_EDITED: list[tuple[str, NewOrdersHandler]] = []
+from integration_server.hooks import declare_hook
 
 
 @dataclass
@@ -38,33 +33,10 @@ class OrderEdit:
     line_changes: list[LineChange] = field(default_factory=list)
 
 
-def on_new_orders(name: str, fn: NewOrdersHandler) -> None:
-    _ON_NEW[:] = [(n, f) for n, f in _ON_NEW if n != name] + [(name, fn)]
-
-
-def on_cancelled_orders(name: str, fn: NewOrdersHandler) -> None:
-    """Called with orders the marketplace cancelled before they shipped."""
-    _ON_CANCELLED[:] = [(n, f) for n, f in _ON_CANCELLED if n != name] + [(name, fn)]
-
-
-def on_edited_orders(name: str, fn: NewOrdersHandler) -> None:
-    """Called with ``OrderEdit``s: orders changed on the marketplace before they shipped."""
-    _ON_EDITED[:] = [(n, f) for n, f in _ON_EDITED if n != name] + [(name, fn)]
-
-
-def orders_edited(edits: list) -> None:
-    if edits:
-        for _, fn in _ON_EDITED:
-            fn(edits)
-
-
-def new_orders_arrived(orders: list) -> None:
-    if orders:
-        for _, fn in _ON_NEW:
-            fn(orders)
-
-
-def orders_cancelled(orders: list) -> None:
-    if orders:
-        for _, fn in _ON_CANCELLED:
-            fn(orders)
+NEW_ORDERS = declare_hook("orders.new", "Orders seen for the first time (list[Order]).")
+CANCELLED_ORDERS = declare_hook(
+    "orders.cancelled", "Orders the marketplace cancelled before shipment (list[Order])."
+)
+EDITED_ORDERS = declare_hook(
+    "orders.edited", "Orders changed on the marketplace before shipment (list[OrderEdit])."
+)

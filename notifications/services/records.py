@@ -113,7 +113,7 @@ def package_context(shipment) -> dict:
     }
 
 
-# --- reactions registered on logistics.tracking.events ------------------------------------------------------
+# --- subscribed to the hooks of logistics.tracking.events------------------------------------------------------
 def notify_orders_shipped(shipped_orders: list) -> None:
     """``split_package`` once per order; ``presale_shipped`` once per shipment."""
     specs = []

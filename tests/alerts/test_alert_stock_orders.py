@@ -12,7 +12,7 @@ from alerts.models import Alert, AlertNotice, RuleKind
 from alerts.services.evaluate import evaluate_alerts
 from inventory.models import StockEvent, StockLevel
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
-from marketplaces.services.order_events import new_orders_arrived
+from marketplaces.services.order_events import NEW_ORDERS
 from tests.alerts.support import only_rule, ops_recipient
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def order_units(account, sku: str, quantity: int) -> None:
         n = next(_seq)
         order = Order.objects.create(account=account, marketplace_order_id=f"STK-{n}")
         OrderLine.objects.create(order=order, line_id=f"L{n}", sku=sku, quantity=quantity)
-        new_orders_arrived(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
+        NEW_ORDERS.send(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
 
 
 def test_depletion_by_orders_alerts_once_not_per_order():

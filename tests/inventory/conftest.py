@@ -17,7 +17,7 @@ from inventory.simulators.zoho import ZohoSimulator
 from marketplaces.connectors import base as connector_base
 from marketplaces.connectors.base import MarketplaceConnector, QuantityResult
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
-from marketplaces.services.order_events import new_orders_arrived, orders_cancelled
+from marketplaces.services.order_events import CANCELLED_ORDERS, NEW_ORDERS
 
 WEBHOOK_SECRET = "zoho-hook-secret-0123456789abcdef"
 
@@ -123,13 +123,15 @@ def make_orders(account, sku_qty: list[tuple[str, int]], *, per_order: int = 1) 
                 OrderLine.objects.create(order=order, line_id=f"L{n}-{i}", sku=sku, quantity=qty)
             orders.append(order)
         fetched = list(Order.objects.filter(pk__in=[o.pk for o in orders]).prefetch_related("lines"))
-        new_orders_arrived(fetched)
+        NEW_ORDERS.send(fetched)
     return fetched
 
 
 def cancel_orders(orders):
     with transaction.atomic():
-        orders_cancelled(list(Order.objects.filter(pk__in=[o.pk for o in orders]).prefetch_related("lines")))
+        CANCELLED_ORDERS.send(
+            list(Order.objects.filter(pk__in=[o.pk for o in orders]).prefetch_related("lines"))
+        )
 
 
 def set_level(sku: str, available: int) -> StockLevel:

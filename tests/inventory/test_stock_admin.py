@@ -164,6 +164,19 @@ def test_connection_check_action_shows_the_stock_keys(accounts, zoho_sim, zoho_c
     assert "Organisation found: True" in text and "actual_available_for_sale_stock" in text
 
 
+def test_admin_says_plainly_an_account_takes_no_part(accounts, admin_client):
+    from marketplaces.connectors import base as connector_base
+
+    del connector_base._CONNECTORS["ebay"]  # the recorders fixture restores the registry
+    set_level("X", 11)
+    ratios = admin_client.get(reverse("admin:inventory_accountstockpolicy_changelist")).content.decode()
+    assert "No: not supported: the eBay channel has no connector yet" in ratios
+    explain = admin_client.get(reverse("admin:inventory_stocklevel_explain", args=["X"])).content.decode()
+    assert "eBay takes no part (not supported: the eBay channel has no connector yet)" in explain
+    accounts_page = admin_client.get(reverse("admin:marketplaces_marketplaceaccount_changelist"))
+    assert "not supported yet (no eBay connector)" in accounts_page.content.decode()
+
+
 def test_import_problems_name_line_column_and_problem_in_words_for_every_bad_row(accounts, admin_client):
     url = reverse("admin:inventory_skuratiooverride_import")
     upload = SimpleUploadedFile("overrides.csv", BAD_CSV.encode(), content_type="text/csv")

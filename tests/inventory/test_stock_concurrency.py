@@ -6,7 +6,7 @@ from django.db import transaction
 
 from inventory.models import ShadowDecrement, StockLevel
 from marketplaces.models import Order, OrderLine
-from marketplaces.services.order_events import new_orders_arrived
+from marketplaces.services.order_events import NEW_ORDERS
 from tests.concurrency import run_concurrently
 
 from .conftest import set_level
@@ -21,7 +21,7 @@ def _ingest(account, numbers):
             OrderLine.objects.get_or_create(order=order, line_id="1", defaults={"sku": "HOT", "quantity": 2})
             # a second SKU in the other order of the two workers: exercises the fixed lock order
             OrderLine.objects.get_or_create(order=order, line_id="2", defaults={"sku": "COLD", "quantity": 1})
-            new_orders_arrived(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
+            NEW_ORDERS.send(list(Order.objects.filter(pk=order.pk).prefetch_related("lines")))
 
 
 def test_two_workers_200_orders_leave_the_shadow_stock_exact(accounts):
@@ -56,7 +56,7 @@ def test_the_same_orders_announced_by_two_workers_count_once(accounts):
     def announce():
         for pk in orders:
             with transaction.atomic():
-                new_orders_arrived(list(Order.objects.filter(pk=pk).prefetch_related("lines")))
+                NEW_ORDERS.send(list(Order.objects.filter(pk=pk).prefetch_related("lines")))
 
     run_concurrently(announce, announce)
     assert StockLevel.objects.get(sku="HOT").shadow_available == 1000 - 50 * 3

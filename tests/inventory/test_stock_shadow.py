@@ -7,7 +7,7 @@ from integration_server.models import OutboundJob
 from inventory.models import PublishedQuantity, ShadowDecrement, StockEvent, StockLevel
 from inventory.services.publishing import PUSH_STOCK, reallocate_and_enqueue
 from marketplaces.models import Order
-from marketplaces.services.order_events import new_orders_arrived
+from marketplaces.services.order_events import NEW_ORDERS
 
 from .conftest import cancel_orders, make_orders, run_pushes, set_level
 
@@ -31,7 +31,7 @@ def test_order_decrements_shadow_once_even_when_announced_twice(accounts):
     orders = make_orders(accounts["amazon"], [("A", 3)])
     assert StockLevel.objects.get(sku="A").shadow_available == 18
     # the ingest announcing the same orders again (a retried transaction, a re-pull) changes nothing
-    new_orders_arrived(list(Order.objects.filter(pk=orders[0].pk).prefetch_related("lines")))
+    NEW_ORDERS.send(list(Order.objects.filter(pk=orders[0].pk).prefetch_related("lines")))
     assert StockLevel.objects.get(sku="A").shadow_available == 18
     assert ShadowDecrement.objects.filter(sku="A").count() == 1
 
@@ -111,7 +111,7 @@ def test_many_orders_cost_a_constant_number_of_queries(accounts, recorders, djan
             orders.append(order.pk)
         batch = list(Order.objects.filter(pk__in=orders).prefetch_related("lines"))
         with django_assert_max_num_queries(20):
-            new_orders_arrived(batch)  # 120 lines, 60 SKUs, all crossing the threshold
+            NEW_ORDERS.send(batch)  # 120 lines, 60 SKUs, all crossing the threshold
     assert StockLevel.objects.get(sku="S000").shadow_available == 40
     assert OutboundJob.objects.filter(kind=PUSH_STOCK, state="pending").count() == 2  # one per account
     run_pushes()

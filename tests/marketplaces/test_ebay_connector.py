@@ -423,14 +423,12 @@ def test_an_answer_with_an_external_entity_is_refused_by_the_client(account):
 
 
 # --- through the simulator -----------------------------------------------------------------------------------
-def test_orders_page_through_the_simulator(sim, monkeypatch):
+def test_orders_page_through_the_simulator(sim, settings):
     account = sim_account(sim)
     for n in range(7):
         sim.add_order(f"01-00000-{n:05d}", items=[{"sku": f"S{n}", "quantity": 1, "variation": n % 2 == 0}])
     sim.add_order("02-00000-00000", paid=False)
-    from marketplaces import conf
-
-    monkeypatch.setattr(conf, "EBAY_ORDERS_PAGE_SIZE", 3)
+    settings.EBAY_ORDERS_PAGE_SIZE = 3
     pages = list(EbayConnector(account).iter_orders(timezone.now() - timedelta(days=1)))
     assert [len(p.orders) for p in pages] == [3, 3, 1]  # the unpaid one is read, not returned
     assert [p.next_token for p in pages] == ["2", "3", None]

@@ -79,12 +79,8 @@ def test_new_orders_reach_the_reactions_in_one_batch_with_lines_prefetched(
     def reaction(orders):
         seen.append([(o.marketplace_order_id, [line.sku for line in o.lines.all()]) for o in orders])
 
-    order_events.on_new_orders("test.reaction", reaction)
-    try:
-        page = _pulled(5, "444")
-        ingest_orders(account, page)
-    finally:
-        order_events._ON_NEW[:] = [(n, f) for n, f in order_events._ON_NEW if n != "test.reaction"]
+    with order_events.NEW_ORDERS.subscribed(reaction):
+        ingest_orders(account, _pulled(5, "444"))
     assert len(seen) == 1 and len(seen[0]) == 5
     assert all(skus == ["A", "B"] for _, skus in seen[0])
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.models import RateLimitBucket
 from integration_server.simulators import serve_in_thread
-from marketplaces import conf
 from marketplaces.clients.rithum import (
     RithumClient,
     RithumValidationError,
@@ -332,8 +331,8 @@ def test_order_pages_are_paced_at_the_published_limits(sim, settings):
 
 
 # --- scroll paging through the simulator -------------------------------------------------------------------
-def test_an_expired_scroll_restarts_the_window_without_losing_or_repeating_orders(sim, monkeypatch):
-    monkeypatch.setattr(conf, "RITHUM_ORDERS_PER_PAGE", 10)
+def test_an_expired_scroll_restarts_the_window_without_losing_or_repeating_orders(sim, settings):
+    settings.RITHUM_ORDERS_PER_PAGE = 10
     account = sim_account(sim)
     base = timezone.now() - timedelta(hours=1)
     ids = [sim.add_order(updated=base + timedelta(seconds=n))["dscoOrderId"] for n in range(35)]

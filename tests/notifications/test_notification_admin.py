@@ -106,7 +106,15 @@ def test_send_again_action_records_a_resend(admin_client, admin_user, records, a
 
 
 def test_csv_export(admin_client, records):
-    response = admin_client.post(URL, {"action": "export_csv", "_selected_action": [r.pk for r in records]})
+    chosen = admin_client.post(
+        URL, {"action": "export_admin_action", "_selected_action": [r.pk for r in records]}
+    )
+    form = chosen.context["form"]
+    data = {name: "on" for name, field in form.fields.items() if field.__class__.__name__ == "BooleanField"}
+    data["format"] = next(value for value, label in form.fields["format"].choices if label.lower() == "csv")
+    data["resource"] = "0"
+    data["export_items"] = [str(pk) for pk in form.initial["export_items"]]
+    response = admin_client.post(reverse("admin:notifications_notification_export"), data)
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 3
