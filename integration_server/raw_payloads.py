@@ -72,6 +72,10 @@ def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
     job_table = connection.ops.quote_name(OutboundJob._meta.db_table)
     body = RawPayload._meta.get_field("body").get_db_prep_value(values["body"], connection)
     now = timezone.now()
+    # columns added to the job table later (not null, with a model default) get their defaults here
+    extra_columns, extra_values = _job_defaults_beyond(_JOB_COLUMNS_SET_HERE)
+    extra_sql = "".join(f", {connection.ops.quote_name(c)}" for c in extra_columns)
+    extra_params = "".join(", %s" for _ in extra_columns)
     sql = f"""
         WITH raw AS (
             INSERT INTO {raw_table}
@@ -82,9 +86,9 @@ def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
         ), job AS (
             INSERT INTO {job_table}
                 (kind, group_key, dedupe_key, payload, state, attempts, retries_used, next_attempt_at,
-                 last_error, created_at, updated_at, lease_expiries, needs_attention)
+                 last_error, created_at, updated_at{extra_sql})
             SELECT %s, '', 'raw:' || raw.id, jsonb_build_object('raw_payload_id', raw.id), %s, 0, 0, %s,
-                   '', %s, %s, 0, false
+                   '', %s, %s{extra_params}
             FROM raw WHERE %s
             ON CONFLICT DO NOTHING
             RETURNING id
@@ -104,11 +108,39 @@ def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
         now,
         now,
         now,
+        *extra_values,
         relevant,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
+
+
+_JOB_COLUMNS_SET_HERE = frozenset(
+    {
+        "id",
+        "kind",
+        "group_key",
+        "dedupe_key",
+        "payload",
+        "state",
+        "attempts",
+        "retries_used",
+        "next_attempt_at",
+    }
+    | {"last_error", "created_at", "updated_at"}
+)
+
+
+def _job_defaults_beyond(columns: frozenset) -> tuple[list[str], list]:
+    """The job table's other NOT NULL columns that have a model default, with those defaults."""
+    names, values = [], []
+    for field in OutboundJob._meta.concrete_fields:
+        if field.column in columns or field.null or not field.has_default():
+            continue
+        names.append(field.column)
+        values.append(field.get_db_prep_save(field.get_default(), connection))
+    return names, values
 
 
 def _ingest_portable(values: dict, job_kind: str, relevant: bool) -> bool:

@@ -172,7 +172,10 @@ def test_customer_service_searches_previews_and_resends_but_exports_nothing(clie
         client.get(reverse("admin:notifications_notification_render", args=[notification.pk])).status_code
         == 200
     )
-    response = client.post(url, {"action": "send_again", ACTION_CHECKBOX_NAME: [str(notification.pk)]})
+    chosen = {"action": "send_again", ACTION_CHECKBOX_NAME: [str(notification.pk)]}
+    assert client.post(url, chosen).status_code == 200  # the confirmation page
+    assert Notification.objects.filter(resend_of=notification).count() == 0
+    response = client.post(url, {**chosen, "confirm": "yes"})
     assert response.status_code == 302
     assert Notification.objects.filter(resend_of=notification).count() == 1
     # nothing else: the outbound jobs, the accounts
