@@ -215,6 +215,15 @@ class AlertRecipientForm(WriteOnlySecretsForm):
         model = AlertRecipient
         fields = ("name", "enabled")
 
+    def clean(self):
+        cleaned = super().clean()
+        values = getattr(self, "_secret_values", {})
+        if not self.errors and not values.get("email") and not values.get("phone"):
+            raise forms.ValidationError(
+                "Give an email address or a phone number (or both): a recipient without either gets no alerts."
+            )
+        return cleaned
+
 
 @admin.register(AlertRecipient)
 class AlertRecipientAdmin(admin.ModelAdmin):

@@ -2,12 +2,15 @@
 
 from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
+from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 from django_q import admin as django_q_admin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
+from integration_server.admin_secrets import HTTPS_URL_OVERRIDES
 from integration_server.models import (
     ConnectionChange,
     JobAttempt,
@@ -18,6 +21,13 @@ from integration_server.models import (
 )
 from integration_server.outbox import runner
 from integration_server.outbox.registry import policy_for
+
+# Every URL field of every admin form registered after this module (the apps' admins: the kernel comes first in
+# INSTALLED_APPS) takes http(s) addresses only, and reads a typed host as https://.
+FORMFIELD_FOR_DBFIELD_DEFAULTS[models.URLField] = {
+    **FORMFIELD_FOR_DBFIELD_DEFAULTS.get(models.URLField, {}),
+    **HTTPS_URL_OVERRIDES[models.URLField],
+}
 
 # Third-party actions that declare no permission: running a task again needs change, and removing the
 # expired login lockouts (django-axes) delete.
