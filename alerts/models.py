@@ -192,6 +192,12 @@ class TwilioAccount(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from alerts.clients.twilio import API_HOSTS
+        from integration_server.vendor_hosts import check_urls
+
+        check_urls(self, "Twilio", {"api_base_url": API_HOSTS})
+
     @property
     def base_url(self) -> str:
         return self.api_base_url or "https://api.twilio.com"

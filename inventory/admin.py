@@ -17,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
@@ -108,7 +109,7 @@ class ZohoConnectionForm(WriteOnlySecretsForm):
 
 
 @admin.register(ZohoConnection)
-class ZohoConnectionAdmin(admin.ModelAdmin):
+class ZohoConnectionAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ZohoConnectionForm
     list_display = ("organization_id", "accounts_url", "api_base_url", "stock_field", "last_full_resync_at")
     readonly_fields = ("api_domain", "access_token_expires_at", "last_full_resync_at")
@@ -155,8 +156,25 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
         )
 
 
+RATIO_HELP = (
+    "Share of each SKU's sellable stock published to this account: published = floor((Zoho available − safety "
+    "stock) × ratio). 0 publishes nothing, 1 all of it, at most 1.5. When an SKU's ratios over all accounts add "
+    "up to more than the stock policy's oversell cap (max oversell %, 150 % = 1.5), each is scaled by cap / sum "
+    "before rounding down, so the marketplaces together never get more than the cap. Example: 10 available, "
+    "safety stock 1, ratio 0.5 → 4 units."
+)
+
+
+class RatioHelpMixin:
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "ratio" and field is not None:
+            field.help_text = RATIO_HELP
+        return field
+
+
 @admin.register(AccountStockPolicy)
-class AccountStockPolicyAdmin(admin.ModelAdmin):
+class AccountStockPolicyAdmin(RatioHelpMixin, admin.ModelAdmin):
     list_display = ("account", "ratio", "publish_enabled", "allocation")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
@@ -215,7 +233,7 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SkuRatioOverride)
-class SkuRatioOverrideAdmin(ImportExportModelAdmin):
+class SkuRatioOverrideAdmin(RatioHelpMixin, ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     import_formats = [CSV, XLSX]
     export_formats = EXPORT_FORMATS  # formulas escaped
@@ -238,6 +256,12 @@ class SkuRatioOverrideAdmin(ImportExportModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         request_reallocation(skus=[obj.sku, form.initial.get("sku")], reason="per-SKU override edited")
+        if not StockLevel.objects.filter(sku=obj.sku).exists():
+            messages.warning(
+                request,
+                f"No stock is known for SKU {obj.sku!r} (Zoho has not reported it): check the spelling. The "
+                "override is saved and applies once the SKU appears.",
+            )
         from inventory.allocation import effective_ratios
         from inventory.services.context import AllocationContext
 

@@ -98,6 +98,12 @@ class ZohoConnection(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from inventory.clients.zoho import ACCOUNTS_HOSTS, API_HOSTS
+
+        check_urls(self, "Zoho", {"accounts_url": ACCOUNTS_HOSTS, "api_base_url": API_HOSTS})
+
 
 class AccountStockPolicy(models.Model):
     """The share of every SKU's allocatable stock a marketplace account gets."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integration_server.http.errors import AuthenticationError, PermanentError, ThrottledError
+from integration_server.leases import keep_alive
 from marketplaces import conf
 from marketplaces.connectors import connector_for
 from marketplaces.models import MarketplaceAccount
@@ -235,23 +238,51 @@ def pull_orders(
     return summary
 
 
-PULL_LEASE = timedelta(minutes=10)
+def _pull_lease() -> timedelta:
+    return timedelta(seconds=conf.ORDERS_PULL_LEASE_SECONDS)
 
 
-def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> bool:
-    """Take the account's pull lease (one conditional UPDATE): a second scheduled pull of the same account
-    while one runs is skipped; a lease left by a killed worker expires."""
+def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> str:
+    """Take the account's pull lease (one conditional UPDATE); returns the holder's token, or "" when a pull
+    of the account is running. The lease is short and renewed by the holder's heartbeat (``renew_pull``):
+    a lease left by a killed worker expires within ORDERS_PULL_LEASE_SECONDS."""
     now = now or timezone.now()
+    holder = uuid.uuid4().hex
     claimed = (
         MarketplaceAccount.objects.filter(pk=account.pk)
         .filter(Q(pull_lease_until__isnull=True) | Q(pull_lease_until__lt=now))
-        .update(pull_lease_until=now + PULL_LEASE)
+        .update(pull_lease_until=now + _pull_lease(), pull_lease_holder=holder)
     )
-    return bool(claimed)
+    return holder if claimed else ""
 
 
-def release_pull(account: MarketplaceAccount) -> None:
-    MarketplaceAccount.objects.filter(pk=account.pk).update(pull_lease_until=None)
+def renew_pull(account_id: int, holder: str) -> bool:
+    """The holder's heartbeat: its lease runs ORDERS_PULL_LEASE_SECONDS from now."""
+    return bool(
+        MarketplaceAccount.objects.filter(pk=account_id, pull_lease_holder=holder).update(
+            pull_lease_until=timezone.now() + _pull_lease()
+        )
+    )
+
+
+def release_pull(account: MarketplaceAccount, holder: str) -> None:
+    MarketplaceAccount.objects.filter(pk=account.pk, pull_lease_holder=holder).update(
+        pull_lease_until=None, pull_lease_holder=""
+    )
+
+
+@contextmanager
+def holding_pull(account: MarketplaceAccount) -> Iterator[str]:
+    """The account's pull lease for the block, kept alive by a heartbeat ("" if another pull holds it)."""
+    holder = claim_pull(account)
+    if not holder:
+        yield ""
+        return
+    try:
+        with keep_alive(lambda: renew_pull(account.pk, holder), every=conf.ORDERS_PULL_LEASE_SECONDS / 3):
+            yield holder
+    finally:
+        release_pull(account, holder)
 
 
 def accounts_due(now: datetime | None = None) -> list[MarketplaceAccount]:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplaces', '0007_i14_mirakl'),
+        ('marketplaces', '0009_i11b_pull_lease_holder'),
     ]
 
     operations = [
