@@ -50,9 +50,15 @@ def _processes_in(directory: Path) -> list[str]:
     return found
 
 
+HEALTH_TOKEN = "serve-test-health-token"
+
+
 def _health(port: int) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/healthz", headers={"X-Health-Token": HEALTH_TOKEN}
+    )
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+        with urllib.request.urlopen(request, timeout=5) as r:
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, json.load(e)
@@ -64,7 +70,7 @@ def test_serve_says_up_with_a_worker_heartbeat_and_sigterm_stops_every_child(tmp
     _copy_repo(copy)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_", "REDIS_URL"))}
-    env.update(PORT=str(port), UP_TIMEOUT="150")
+    env.update(PORT=str(port), UP_TIMEOUT="150", HEALTHZ_DETAIL_TOKEN=HEALTH_TOKEN)
     serve = subprocess.Popen(
         ["bash", "bin/serve"], cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
