@@ -25,6 +25,7 @@ from integration_server.admin_secrets import (
     mask,  # noqa: F401 - still importable from here
     mask_all,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
@@ -52,6 +53,15 @@ def merge_keys(stored, update: dict) -> dict:
         else:
             creds[key] = value
     return creds
+
+
+_EXTRA_ACCOUNT_ACTIONS: list = []
+
+
+def register_account_action(fn) -> None:
+    """Lower apps add admin actions to the account list (inventory: "Publish now")."""
+    if fn not in _EXTRA_ACCOUNT_ACTIONS:
+        _EXTRA_ACCOUNT_ACTIONS.append(fn)
 
 
 AMAZON_REGIONS = [
@@ -215,7 +225,7 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(admin.ModelAdmin):
+class MarketplaceAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = MarketplaceAccountForm
     list_display = (
         "name",
@@ -227,6 +237,7 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "pull_ok",
+        "pull_health",
         "credentials_ok",
         "channel_support",
     )
@@ -240,6 +251,9 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         "orders_watermark",
         "last_pull_at",
         "last_pull_error",
+        "last_pull_success_at",
+        "pull_failures",
+        "pull_failing_since",
         "pull_checkpoint_since",
         "pull_checkpoint_until",
         "pull_checkpoint_at",
@@ -264,7 +278,19 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
             {"fields": ("refresh_token_issued_at", "refresh_token_age", "auth_problem", "config_problem")},
         ),
         ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
-        ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
+        (
+            "Last pull",
+            {
+                "fields": (
+                    "last_pull_at",
+                    "last_pull_error",
+                    "last_pull_success_at",
+                    "pull_failures",
+                    "pull_failing_since",
+                    "created_at",
+                )
+            },
+        ),
         (
             "Interrupted pull (resumes at the next run)",
             {"fields": ("pull_checkpoint_since", "pull_checkpoint_until", "pull_checkpoint_at")},
@@ -292,6 +318,19 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if not obj.enabled:
             return "disabled: no orders pulled, no stock published"
         return "supported"
+
+    @admin.display(description="pull health")
+    def pull_health(self, obj):
+        """Last success, and the run of failures with the last error (issue 16)."""
+        success = obj.last_pull_success_at.strftime("%Y-%m-%d %H:%M") if obj.last_pull_success_at else "never"
+        if not obj.pull_failures:
+            return f"OK, last success {success}"
+        return format_html(
+            '<strong style="color:#ba2121">{} consecutive failure(s)</strong>, last success {}: {}',
+            obj.pull_failures,
+            success,
+            obj.last_pull_error[:200],
+        )
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
@@ -323,6 +362,20 @@ class MarketplaceAccountAdmin(admin.ModelAdmin):
         if change and {"options", "channel"} & set(form.changed_data):
             obj.config_problem = ""  # ops changed the setting the marketplace rejected: the next push tells
         super().save_model(request, obj, form, change)
+        from marketplaces.services.account_events import account_changed
+
+        account_changed(obj, set(form.changed_data), created=not change)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
+        for fn in _EXTRA_ACCOUNT_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
+            actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
+        return actions
 
     def get_urls(self):
         urls = [

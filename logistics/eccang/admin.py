@@ -14,6 +14,7 @@ from integration_server.admin_secrets import (
     WriteOnlySecretsForm,
     https_url_fields,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from logistics.eccang.orders import NO_RULES
 from logistics.models import EccangAccount, EccangAfterSalesRule, EccangOrderStatus, EccangStatusMapping
 
@@ -71,7 +72,7 @@ class StatusMappingInline(admin.TabularInline):
 
 
 @admin.register(EccangAccount)
-class EccangAccountAdmin(admin.ModelAdmin):
+class EccangAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = EccangAccountForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = (

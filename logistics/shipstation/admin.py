@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import outbound, tracking
@@ -50,7 +51,7 @@ class ShipStationAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(ShipStationAccount)
-class ShipStationAccountAdmin(admin.ModelAdmin):
+class ShipStationAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ShipStationAccountForm
     list_display = (
         "name",

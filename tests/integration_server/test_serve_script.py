@@ -50,13 +50,8 @@ def _processes_in(directory: Path) -> list[str]:
     return found
 
 
-HEALTH_TOKEN = "serve-test-health-token"
-
-
-def _health(port: int) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/healthz", headers={"X-Health-Token": HEALTH_TOKEN}
-    )
+def _health(port: int, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Health-Token": token})
     try:
         with urllib.request.urlopen(request, timeout=5) as r:
             return r.status, json.load(r)
@@ -70,7 +65,7 @@ def test_serve_says_up_with_a_worker_heartbeat_and_sigterm_stops_every_child(tmp
     _copy_repo(copy)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_", "REDIS_URL"))}
-    env.update(PORT=str(port), UP_TIMEOUT="150", HEALTHZ_DETAIL_TOKEN=HEALTH_TOKEN)
+    env.update(PORT=str(port), UP_TIMEOUT="150")
     serve = subprocess.Popen(
         ["bash", "bin/serve"], cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -81,7 +76,10 @@ def test_serve_says_up_with_a_worker_heartbeat_and_sigterm_stops_every_child(tmp
             if "integration-server is up" in line or "did not come up" in line:
                 break
         assert any("integration-server is up" in line for line in lines), "".join(lines[-30:])
-        status, health = _health(port)
+        token = dict(line.split("=", 1) for line in (copy / ".env").read_text().splitlines() if "=" in line)[
+            "HEALTHZ_DETAIL_TOKEN"
+        ]
+        status, health = _health(port, token)
         assert health["worker_heartbeat_age_s"] is not None, health
         assert "no live worker (heartbeat missing or stale)" not in health["problems"]
         assert len(_processes_in(copy)) >= 4  # bash, gunicorn (+ workers), qcluster (+ children), simulators
