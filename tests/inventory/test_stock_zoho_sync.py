@@ -102,7 +102,8 @@ def test_throttled_pages_wait_and_continue(accounts, zoho_connection):
     from integration_server.simulators import serve_in_thread
     from inventory.simulators.zoho import ZohoSimulator
 
-    sim = ZohoSimulator(rate_limit=2, rate_window=0.3)
+    # a window long enough that a slow machine still makes its third call inside it (and is answered 429)
+    sim = ZohoSimulator(rate_limit=2, rate_window=1.5)
     server = serve_in_thread(sim)
     try:
         sim.add_items(1000)
