@@ -73,6 +73,9 @@ class ObjectActionsMixin:
     def object_action_view(self, request, object_id, action):
         chosen = next((a for a in self.object_actions if a.name == action), None)
         if chosen is None:
+            # a user allowed none of these actions learns nothing about which exist
+            if not any(request.user.has_perm(a.permission) for a in self.object_actions):
+                raise PermissionDenied
             raise Http404("no such action")
         if not request.user.has_perm(chosen.permission):
             raise PermissionDenied

@@ -6,6 +6,15 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from integration_server.retention import register_personal_data_purger
+        from logistics import retention
+
+        register_personal_data_purger(
+            "tracked shipments", retention.shipments_past_retention, retention.erase_shipments
+        )
+        register_personal_data_purger(
+            "shopify orders", retention.shopify_orders_past_retention, retention.erase_shopify_orders
+        )
         from logistics.eccang.setup import register as register_eccang
         from logistics.shipstation import outbound
         from logistics.shipstation.setup import register as register_shipstation

@@ -16,6 +16,7 @@ from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError
 
 MAX_ORDERS_PER_CALL = 100
+API_HOSTS = ("ssapi.shipstation.com",)  # base-URL overrides (integration_server.vendor_hosts)
 PAGE_SIZE = 100
 RATE_WINDOW_SECONDS = 60.0
 

@@ -15,6 +15,7 @@ from integration_server.crypto import lookup_hash
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue_jobs
+from integration_server.safe_urls import http_url
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
 from logistics.models.tracking import normalise_carrier
 from logistics.tracking import events
@@ -65,7 +66,7 @@ def track_shipments(source: str, infos: list[ShipmentInfo]) -> list[TrackedShipm
                     customer_name=i.customer_name,
                     carrier=i.carrier[:100],
                     carrier_code=i.carrier_code[:20],
-                    tracking_url=i.tracking_url[:1000],
+                    tracking_url=http_url(i.tracking_url)[:1000],
                     items=[dict(item) for item in i.items],
                 )
                 for i in infos

@@ -198,14 +198,26 @@ def pull_orders(
         )
         raise PullPaused(message, summary, wait_seconds=exc.wait_seconds, vendor=exc.vendor) from exc
     except Exception as exc:
+        failed_at = timezone.now()
         _update_account(
-            account, last_pull_at=timezone.now(), last_pull_error=f"{type(exc).__name__}: {exc}"[:2000]
+            account,
+            last_pull_at=failed_at,
+            last_pull_error=f"{type(exc).__name__}: {exc}"[:2000],
+            pull_failures=account.pull_failures + 1,
+            pull_failing_since=account.pull_failing_since or failed_at,
         )
         log.warning("orders.pull_failed", extra={"account_id": account.pk, "error": type(exc).__name__})
         raise
     summary.seconds = time.monotonic() - t0
     if not dry_run:
-        fields = {"last_pull_at": timezone.now(), "last_pull_error": ""}
+        done_at = timezone.now()
+        fields = {
+            "last_pull_at": done_at,
+            "last_pull_error": "",
+            "last_pull_success_at": done_at,
+            "pull_failures": 0,
+            "pull_failing_since": None,
+        }
         if since is None or account.orders_watermark is None or until > account.orders_watermark:
             fields["orders_watermark"] = max(until, account.orders_watermark or until)
         checkpoint_start = account.pull_checkpoint_since

@@ -42,6 +42,12 @@ def custom_urls():
             if not name or name.endswith(STANDARD_SUFFIXES) or name.endswith("_autocomplete"):
                 continue
             kwargs = {key: "1" for key in pattern.pattern.converters}
+            if "action" in kwargs:  # a detail-page action button: every action it has
+                for action in model_admin.object_actions:
+                    found.append(
+                        pytest.param(name, {**kwargs, "action": action.name}, id=f"{name}:{action.name}")
+                    )
+                continue
             found.append(pytest.param(name, kwargs, id=name))
     return found
 
@@ -172,7 +178,10 @@ def test_customer_service_searches_previews_and_resends_but_exports_nothing(clie
         client.get(reverse("admin:notifications_notification_render", args=[notification.pk])).status_code
         == 200
     )
-    response = client.post(url, {"action": "send_again", ACTION_CHECKBOX_NAME: [str(notification.pk)]})
+    chosen = {"action": "send_again", ACTION_CHECKBOX_NAME: [str(notification.pk)]}
+    assert client.post(url, chosen).status_code == 200  # the confirmation page
+    assert Notification.objects.filter(resend_of=notification).count() == 0
+    response = client.post(url, {**chosen, "confirm": "yes"})
     assert response.status_code == 302
     assert Notification.objects.filter(resend_of=notification).count() == 1
     # nothing else: the outbound jobs, the accounts

@@ -50,9 +50,10 @@ def _processes_in(directory: Path) -> list[str]:
     return found
 
 
-def _health(port: int) -> tuple[int, dict]:
+def _health(port: int, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Health-Token": token})
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+        with urllib.request.urlopen(request, timeout=5) as r:
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, json.load(e)
@@ -75,7 +76,10 @@ def test_serve_says_up_with_a_worker_heartbeat_and_sigterm_stops_every_child(tmp
             if "integration-server is up" in line or "did not come up" in line:
                 break
         assert any("integration-server is up" in line for line in lines), "".join(lines[-30:])
-        status, health = _health(port)
+        token = dict(line.split("=", 1) for line in (copy / ".env").read_text().splitlines() if "=" in line)[
+            "HEALTHZ_DETAIL_TOKEN"
+        ]
+        status, health = _health(port, token)
         assert health["worker_heartbeat_age_s"] is not None, health
         assert "no live worker (heartbeat missing or stale)" not in health["problems"]
         assert len(_processes_in(copy)) >= 4  # bash, gunicorn (+ workers), qcluster (+ children), simulators

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplaces', '0007_i14_mirakl'),
+        ('marketplaces', '0008_i10b_personal_data_erased_at'),
     ]
 
     operations = [

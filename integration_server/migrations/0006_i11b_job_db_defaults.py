@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration_server', '0004_i11b_pacing'),
+        ('integration_server', '0005_i10a_connection_change'),
     ]
 
     operations = [
