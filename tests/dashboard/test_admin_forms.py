@@ -80,7 +80,8 @@ def test_url_fields_take_http_and_https_only(admin_client, url):
         assert "Enter an http:// or https:// address." in html
 
 
-def test_a_plain_http_simulator_url_is_fine(admin_client):
+def test_a_plain_http_simulator_url_is_fine(admin_client, settings):
+    settings.ALLOWED_VENDOR_HOSTS_EXTRA = ["127.0.0.1"]  # simulators are allowed by name (issue 10, point 3)
     response = admin_client.post(f"{ACCOUNTS}add/", _account_form(api_base_url="http://127.0.0.1:8102"))
     assert response.status_code == 302
     assert MarketplaceAccount.objects.get().api_base_url == "http://127.0.0.1:8102"

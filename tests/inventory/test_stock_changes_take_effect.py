@@ -224,3 +224,23 @@ def test_the_weekly_republish_is_registered():
 
     spec = {s.name: s for s in registered_schedules()}["inventory.republish"]
     assert spec.cron == "45 3 * * 0"
+
+
+def test_publish_stock_queries_do_not_grow_with_the_skus(accounts, recorders):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.services.republish import publish_stock
+
+    def queries(n):
+        StockLevel.objects.bulk_create(
+            [StockLevel(sku=f"Q{n}-{i:05d}", zoho_available=11, shadow_available=11) for i in range(n)]
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            summary = publish_stock(force=True, skus=[f"Q{n}-{i:05d}" for i in range(n)])
+        assert summary.skus == n
+        return len(ctx.captured_queries)
+
+    small, large = queries(20), queries(900)
+    print(f"publish_stock --force: {small} queries for 20 SKUs, {large} for 900")
+    assert small == large
