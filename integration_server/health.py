@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 
 from integration_server.models import OutboundJob, ScheduleRun, WorkerHeartbeat
+from integration_server.restorable import restorable
 from integration_server.schedules import registered_schedules
 
 
@@ -67,7 +68,7 @@ def collect_health() -> dict:
 
 # Apps add their own health sections (the kernel imports no app): fn(now) -> {"details": {...},
 # "problems": [...] (make the answer 503), "warnings": [...] (reported, still 200)}.
-_APP_CHECKS: list[tuple[str, Callable[..., dict]]] = []
+_APP_CHECKS: list[tuple[str, Callable[..., dict]]] = restorable([])
 
 
 def register_health_check(name: str, fn: Callable[..., dict]) -> None:

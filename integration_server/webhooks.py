@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from integration_server.models import RawPayload
 from integration_server.outbox import enqueue_job
-from integration_server.raw_payloads import store_raw_payload
+from integration_server.raw_payloads import store_raw_payload, webhook_kind
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class WebhookView(APIView):
 
     @property
     def job_kind(self) -> str:
-        return f"webhook.{self.source}"
+        return webhook_kind(self.source)
 
     def post(self, request, **kwargs):
         body = request._request.body

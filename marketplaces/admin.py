@@ -23,6 +23,7 @@ from integration_server.admin_secrets import (
     mask,  # noqa: F401 - still importable from here
     mask_all,
 )
+from integration_server.restorable import restorable
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
@@ -242,8 +243,8 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
-_EXTRA_INLINES: list = []
-_EXTRA_ACTIONS: list = []
+_EXTRA_INLINES: list = restorable([])
+_EXTRA_ACTIONS: list = restorable([])
 
 
 def register_order_inline(inline_cls) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integration_server.http.errors import ExternalApiError, PermanentError, RetryableError, ThrottledError
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_jobs
+from integration_server.outbox import batch_job_kind, enqueue_jobs
 from integration_server.outbox.runner import cancel as cancel_jobs
 from logistics.models import ShipStationOrder
 from logistics.shipstation.accounts import client_for, require_account
@@ -241,8 +241,9 @@ def outcomes_from_answer(
     return outcomes
 
 
+@batch_job_kind(CREATE_KIND, retries=3, batch=100)
 def create_orders_handler(jobs: list[OutboundJob]) -> dict:
-    """Batch handler of CREATE_KIND (same store, up to 100 jobs): one createorders call. Each order's
+    """Create / update marketplace orders in ShipStation. Up to 100 jobs of one store: one createorders call. Each order's
     outcome is recorded on its ShipStationOrder; a data refusal also flags the marketplace order with
     ShipStation's message."""
     rows = _rows_for(jobs)
@@ -299,8 +300,9 @@ def create_orders_handler(jobs: list[OutboundJob]) -> dict:
     return outcomes
 
 
+@batch_job_kind(CANCEL_KIND, retries=3, batch=100)
 def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
-    """Batch handler of CANCEL_KIND: an order never tried is simply not sent; an order ShipStation may
+    """Cancel in ShipStation orders the marketplace cancelled before shipment. An order never tried is simply not sent; an order ShipStation may
     hold is resent with the same orderKey and ``orderStatus: cancelled``."""
     rows = _rows_for(jobs)
     create_jobs = {

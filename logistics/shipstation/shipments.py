@@ -15,7 +15,7 @@ from django.utils import timezone
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
-from integration_server.raw_payloads import store_pulled_records
+from integration_server.raw_payloads import store_pulled_records, webhook_job_kind
 from logistics.models import ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import conf
 from logistics.shipstation.accounts import client_for, require_account
@@ -330,8 +330,9 @@ def update_shipped_states(order_ids: set[int]) -> None:
 
 
 # --- the webhook's processing (worker) ------------------------------------------------------------------
+@webhook_job_kind("shipstation", retries=3)
 def process_ship_notify(raw, payload) -> dict | str:
-    """Job ``webhook.shipstation``: fetch the resource_url with our credentials; the body is never trusted."""
+    """Fetch a SHIP_NOTIFY resource and record its shipments. Fetch the resource_url with our credentials; the body is never trusted."""
     if not isinstance(payload, dict):
         return "ignored"
     kind = payload.get("resource_type")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from integration_server.restorable import restorable
+
 
 @dataclass
 class PulledOrderLine:
@@ -142,7 +144,7 @@ class MarketplaceConnector(ABC):
         raise NotImplementedError(f"{self.channel} connector cannot list open orders yet")
 
 
-_CONNECTORS: dict[str, type[MarketplaceConnector]] = {}
+_CONNECTORS: dict[str, type[MarketplaceConnector]] = restorable({})
 
 
 def register_connector(channel: str, cls: type[MarketplaceConnector]) -> None:

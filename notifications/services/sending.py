@@ -17,8 +17,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError
+from integration_server.outbox import job_kind
+from notifications import conf
 from notifications.models import Notification, NotificationEvent
 
+SEND_JOB = "notifications.send_email"
 log = logging.getLogger(__name__)
 
 SUBJECTS = {
@@ -127,8 +130,10 @@ def provider_message_id(message, recipient: str) -> str:
     return str(status.message_id) if status.message_id is not None else ""
 
 
+# claimed ten together; each email still succeeds or fails alone
+@job_kind(SEND_JOB, retries=conf.NOTIFICATION_SEND_MAX_RETRIES, batch=10)
 def send_email_job(job) -> dict:
-    """Outbox handler of ``notifications.send_email``."""
+    """Send one customer email (django-anymail) and record the outcome."""
     return send_notification(job.payload["notification_id"])
 
 

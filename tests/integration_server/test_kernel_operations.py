@@ -13,7 +13,7 @@ from django_q.models import Schedule
 
 from integration_server.logging_context import ContextFilter, job_context
 from integration_server.models import OutboundJob, RawPayload, WorkerHeartbeat
-from integration_server.outbox import enqueue_job, register_job_kind
+from integration_server.outbox import enqueue_job
 from integration_server.outbox.registry import single
 from integration_server.raw_payloads import purge_raw_payloads
 from integration_server.schedules import ensure_schedules, registered_schedules
@@ -68,8 +68,8 @@ def test_sweep_writes_heartbeat_and_health_reports_it(client):
 
 
 @pytest.mark.django_db
-def test_health_reports_backlog_and_stale_worker(client):
-    register_job_kind("test.noop", single(lambda job: None))
+def test_health_reports_backlog_and_stale_worker(client, job_kinds):
+    job_kinds.register("test.noop", single(lambda job: None))
     WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now() - timedelta(minutes=30))
     enqueue_job("test.noop", run_at=timezone.now() - timedelta(hours=1))
     body = client.get("/healthz").json()
@@ -119,8 +119,8 @@ def test_request_id_is_echoed(client):
 
 
 @pytest.mark.django_db
-def test_admin_retry_now_and_job_pages(admin_client, django_capture_on_commit_callbacks):
-    register_job_kind("test.admin", single(lambda job: {"done": True}))
+def test_admin_retry_now_and_job_pages(admin_client, django_capture_on_commit_callbacks, job_kinds):
+    job_kinds.register("test.admin", single(lambda job: {"done": True}))
     job = OutboundJob.objects.create(kind="test.admin", state="failed", last_error="boom", retries_used=3)
     listing = admin_client.get("/admin/integration_server/outboundjob/?state__exact=failed")
     assert listing.status_code == 200 and b"boom" in listing.content

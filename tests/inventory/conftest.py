@@ -60,13 +60,10 @@ class EbayRecorder(RecordingConnector):
 
 @pytest.fixture
 def recorders():
-    saved = dict(connector_base._CONNECTORS)
     for cls in (AmazonRecorder, EbayRecorder):
         cls.calls, cls.reject, cls.fail_with = [], {}, []
         connector_base.register_connector(cls.channel, cls)
-    yield {"amazon": AmazonRecorder, "ebay": EbayRecorder}
-    connector_base._CONNECTORS.clear()
-    connector_base._CONNECTORS.update(saved)
+    return {"amazon": AmazonRecorder, "ebay": EbayRecorder}
 
 
 @pytest.fixture

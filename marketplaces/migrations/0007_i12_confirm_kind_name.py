@@ -1,0 +1,22 @@
+"""The Rithum acknowledge-confirmation job kind follows the one naming style: <area>.<action>."""
+
+from django.db import migrations
+
+OLD, NEW = "orders.acknowledge_confirm", "orders.confirm_acknowledgement"
+
+
+def rename(apps, schema_editor, old=OLD, new=NEW):
+    apps.get_model("integration_server", "OutboundJob").objects.filter(kind=old).update(kind=new)
+
+
+def rename_back(apps, schema_editor):
+    rename(apps, schema_editor, old=NEW, new=OLD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("marketplaces", "0006_i8_order_fields"),
+        ("integration_server", "0002_attempt_result"),
+    ]
+
+    operations = [migrations.RunPython(rename, rename_back)]
