@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from alerts.models import AlertRule, OpenOrdersCheck, RuleKind
-from marketplaces.connectors.base import connector_for
-from marketplaces.models import MarketplaceAccount, Order
+from marketplaces.models import MarketplaceAccount
+from marketplaces.services.open_orders import OpenOrdersUnavailable, open_order_ids, unknown_order_ids
 
 log = logging.getLogger(__name__)
 SAMPLE = 20
@@ -23,13 +23,8 @@ def check_open_orders(now: datetime | None = None) -> dict:
     checked = skipped = failed = 0
     for account in MarketplaceAccount.objects.filter(enabled=True).order_by("pk"):
         try:
-            connector = connector_for(account)
-            open_orders = [
-                o
-                for o in connector.list_open_orders()
-                if o.purchased_at is None or o.purchased_at <= now - grace
-            ]
-        except (LookupError, NotImplementedError):
+            ids = open_order_ids(account, placed_before=now - grace)
+        except OpenOrdersUnavailable:
             skipped += 1
             continue
         except Exception as exc:  # noqa: BLE001 - typed vendor errors carry no secrets; one account at a time
@@ -37,13 +32,7 @@ def check_open_orders(now: datetime | None = None) -> dict:
             OpenOrdersCheck.objects.filter(account=account).update(error=str(exc)[:2000])
             log.warning("alerts.open_orders_failed", extra={"account": account.pk, "error": str(exc)[:300]})
             continue
-        ids = [o.marketplace_order_id for o in open_orders]
-        ours = set(
-            Order.objects.filter(account=account, marketplace_order_id__in=ids).values_list(
-                "marketplace_order_id", flat=True
-            )
-        )
-        missing = [i for i in ids if i not in ours]
+        missing = unknown_order_ids(account, ids)
         OpenOrdersCheck.objects.update_or_create(
             account=account,
             defaults={

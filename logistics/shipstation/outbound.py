@@ -18,6 +18,7 @@ from logistics.shipstation.accounts import client_for, require_account
 from logistics.shipstation.order_payload import build_order, order_key_for
 from logistics.shipstation.refusals import Refusal, classify_failure, classify_refusal, is_final_state
 from marketplaces.models import Order
+from marketplaces.services import order_state
 
 log = logging.getLogger(__name__)
 
@@ -285,15 +286,10 @@ def create_orders_handler(jobs: list[OutboundJob]) -> dict:
                 changed, ["state", "last_error", "sent_at", "shipstation_order_id", "updated_at"]
             )
         if created:
-            Order.objects.filter(pk__in=created, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
-                state=Order.State.SENT, problem="", problem_kind="", updated_at=now
-            )
+            order_state.mark_sent(created)
         for row in refused:  # rare: one UPDATE each, so each order shows its own message
-            Order.objects.filter(pk=row.order_id, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
-                state=Order.State.FLAGGED,
-                problem=f"ShipStation {row.last_error}"[:2000],
-                problem_kind=Order.ProblemKind.SHIPSTATION_REFUSED,
-                updated_at=now,
+            order_state.flag_refused(
+                row.order_id, f"ShipStation {row.last_error}", Order.ProblemKind.SHIPSTATION_REFUSED
             )
     if refused:
         log.warning("shipstation.orders_refused", extra={"count": len(refused)})
@@ -348,10 +344,10 @@ def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
     for row in shipped_already:  # too late: ShipStation shipped it. Ops must see it on the order.
         row.state, row.last_error = SSState.CREATED, "Not cancelled: ShipStation holds this order shipped."
     if shipped_already:
-        Order.objects.filter(pk__in=[r.order_id for r in shipped_already]).update(
-            problem="Cancelled on the marketplace, but ShipStation had already shipped it.",
-            problem_kind=Order.ProblemKind.EDITED_AFTER_SHIPMENT,
-            updated_at=now,
+        order_state.note_problem(
+            [r.order_id for r in shipped_already],
+            "Cancelled on the marketplace, but ShipStation had already shipped it.",
+            Order.ProblemKind.EDITED_AFTER_SHIPMENT,
         )
     for job_id, row in to_send.items():
         if isinstance(results[job_id], Exception):
@@ -387,8 +383,6 @@ def send_again(order_ids: list[int]) -> int:
         jobs.append(create_job(order.pk, store, dedupe_key=f"order:{order.pk}:again:{stamp}"))
     with transaction.atomic():
         ShipStationOrder.objects.bulk_create(new_rows, ignore_conflicts=True)
-        Order.objects.filter(pk__in=[j.payload["order_id"] for j in jobs], state=Order.State.FLAGGED).update(
-            state=Order.State.NEW
-        )
+        order_state.unflag_for_resend([j.payload["order_id"] for j in jobs])
         enqueue_jobs(jobs)
     return len(jobs)

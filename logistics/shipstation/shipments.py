@@ -22,6 +22,7 @@ from logistics.shipstation.accounts import client_for, require_account
 from logistics.shipstation.order_payload import SHIPSTATION_TIME_ZONE
 from logistics.shipstation.resource_urls import resource_url_allowed
 from marketplaces.models import Order
+from marketplaces.services import order_state
 
 log = logging.getLogger(__name__)
 
@@ -300,9 +301,8 @@ def update_shipped_states(order_ids: set[int]) -> None:
     SHIPPED. Two queries whatever the number of orders; orders cancelled or already shipped are left."""
     from marketplaces.models import OrderLine
 
-    open_states = [Order.State.NEW, Order.State.SENT, Order.State.FLAGGED, Order.State.PARTIALLY_SHIPPED]
     lines: dict[int, list] = {}
-    for line in OrderLine.objects.filter(order_id__in=order_ids, order__state__in=open_states).only(
+    for line in OrderLine.objects.filter(order_id__in=order_ids, order__state__in=order_state.OPEN).only(
         "pk", "order_id", "line_id", "sku", "quantity"
     ):
         lines.setdefault(line.order_id, []).append(line)
@@ -318,15 +318,10 @@ def update_shipped_states(order_ids: set[int]) -> None:
             full.append(order_id)
         elif any(shipped.values()):
             partial.append(order_id)
-    now = timezone.now()
     if full:
-        Order.objects.filter(pk__in=full, state__in=open_states).update(
-            state=Order.State.SHIPPED, updated_at=now
-        )
+        order_state.mark_shipped(full)
     if partial:
-        Order.objects.filter(pk__in=partial, state__in=open_states).update(
-            state=Order.State.PARTIALLY_SHIPPED, updated_at=now
-        )
+        order_state.mark_partially_shipped(partial)
 
 
 # --- the webhook's processing (worker) ------------------------------------------------------------------
