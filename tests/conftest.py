@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.plugins.registries"]
+# Fixtures shared across test folders (simulators, accounts, rows): plugins, not ``import *``.
+pytest_plugins = [
+    "tests.plugins.registries",
+    "tests.plugins.orders_flow",
+    "tests.plugins.ebay",
+    "tests.plugins.eccang",
+    "tests.plugins.notifications",
+]
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 if not SHARED_FIXTURES.exists():  # a clone in another place: look beside the repository's parent too
