@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedTextField
 
@@ -49,6 +50,7 @@ class AlertRule(models.Model):
         default=0, help_text="Missed orders: an order counts as missed once it is this old (SPEC: 30)."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["kind"]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_q",
     "import_export",
     "anymail",
+    "simple_history",
     "integration_server.apps.KernelConfig",
     "marketplaces.apps.MarketplacesConfig",
     "inventory.apps.InventoryConfig",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who changed it, in the models' history
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
 from inventory.models import (
@@ -32,7 +33,7 @@ from inventory.services.explain import explain_sku
 
 
 @admin.register(StockPolicy)
-class StockPolicyAdmin(admin.ModelAdmin):
+class StockPolicyAdmin(SimpleHistoryAdmin):
     list_display = (
         "__str__",
         "safety_stock",
@@ -133,7 +134,7 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountStockPolicy)
-class AccountStockPolicyAdmin(admin.ModelAdmin):
+class AccountStockPolicyAdmin(SimpleHistoryAdmin):
     list_display = ("account", "ratio", "publish_enabled")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
@@ -163,7 +164,7 @@ class AccountStockPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SkuRatioOverride)
-class SkuRatioOverrideAdmin(ImportExportModelAdmin):
+class SkuRatioOverrideAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     formats = [CSV, XLSX]
     list_display = ("sku", "account", "ratio", "note", "updated_at")

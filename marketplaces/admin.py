@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import (
@@ -104,7 +105,7 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(admin.ModelAdmin):
+class MarketplaceAccountAdmin(SimpleHistoryAdmin):
     form = MarketplaceAccountForm
     list_display = (
         "name",
