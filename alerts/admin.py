@@ -26,7 +26,7 @@ from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 
 
-@admin.action(description="Evaluate the alert rules now")
+@admin.action(description="Evaluate the alert rules now", permissions=["change"])
 def evaluate_now(modeladmin, request, queryset):
     result = evaluate_alerts()
     modeladmin.message_user(request, f"Alerts evaluated: {result.summary()}.", messages.SUCCESS)

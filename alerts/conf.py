@@ -18,5 +18,8 @@ DEFAULTS = {
     "ALERTS_FROM_EMAIL": "",
     # Twilio Messages API pacing per account (calls per minute).
     "ALERTS_TWILIO_PER_MINUTE": 60,
+    # Missed orders: an order we pulled only this long ago is not judged yet (its ShipStation create runs first),
+    # so a first pull of old orders on a fresh start raises nothing.
+    "ALERTS_MISSED_ORDERS_SETTLE_MINUTES": 5,
 }
 __getattr__ = app_settings(DEFAULTS)

@@ -241,6 +241,12 @@ class OpenOrdersCheck(models.Model):
     )
     missing = models.PositiveIntegerField(default=0, help_text="Of those, orders we never pulled.")
     missing_sample = models.JSONField(default=list, blank=True, help_text="Up to 20 of their order ids.")
+    missing_orders = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every one of them as [order id, purchased at]: the evaluation checks them again against "
+        "our database, so an order pulled since the check is not counted as never pulled.",
+    )
     error = models.TextField(blank=True)
 
     class Meta:

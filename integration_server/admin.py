@@ -1,13 +1,21 @@
 """Ops UI of the kernel: outbound jobs (with attempts, retry now, cancel), raw payloads, schedule runs."""
 
+from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
+from django_q import admin as django_q_admin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
 from integration_server.outbox import runner
 from integration_server.outbox.registry import policy_for
+
+# Third-party actions that declare no permission: running a task again needs change, and removing the
+# expired login lockouts (django-axes) delete.
+django_q_admin.resubmit_task.allowed_permissions = ("change",)
+AccessAttemptAdmin.cleanup_expired_attempts.allowed_permissions = ("delete",)
 
 
 class JobAttemptInline(ReadOnlyTabularInline):
@@ -16,8 +24,59 @@ class JobAttemptInline(ReadOnlyTabularInline):
     ordering = ("-number",)
 
 
+def _explain_retry(job) -> str:
+    policy = policy_for(job.kind)
+    budget = f" with a fresh budget of {policy.max_retries} retries" if policy else ""
+    return (
+        f"Job #{job.pk} ({job.kind}, now {job.get_state_display().lower()}) will be run again at once{budget}. "
+        "Whatever it does outside (an order created, tracking or stock pushed, an email sent) happens again if "
+        "the vendor takes it this time."
+    )
+
+
+def _explain_cancel(job) -> str:
+    return (
+        f"Job #{job.pk} ({job.kind}) will be cancelled: it will not be tried again, and nothing it would have "
+        "sent goes out. Retry now brings it back."
+    )
+
+
+def _retry_one(request, job) -> str:
+    return (
+        f"Job #{job.pk} queued to run now."
+        if runner.retry_now([job.pk])
+        else f"Job #{job.pk} was not retried."
+    )
+
+
+def _cancel_one(request, job) -> str:
+    return (
+        f"Job #{job.pk} cancelled." if runner.cancel([job.pk]) else f"Job #{job.pk} was not pending any more."
+    )
+
+
+JOB_ACTIONS = [
+    ObjectAction(
+        "retry",
+        "Retry now",
+        "integration_server.change_outboundjob",
+        explain=_explain_retry,
+        run=_retry_one,
+        applies=lambda job: job.state not in (OutboundJob.State.RUNNING, OutboundJob.State.SUCCEEDED),
+    ),
+    ObjectAction(
+        "cancel",
+        "Cancel",
+        "integration_server.change_outboundjob",
+        explain=_explain_cancel,
+        run=_cancel_one,
+        applies=lambda job: job.state == OutboundJob.State.PENDING,
+    ),
+]
+
+
 @admin.register(OutboundJob)
-class OutboundJobAdmin(admin.ModelAdmin):
+class OutboundJobAdmin(ObjectActionsMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "kind",
@@ -29,12 +88,13 @@ class OutboundJobAdmin(admin.ModelAdmin):
         "short_error",
         "created_at",
     )
-    list_filter = ("state", "kind")
+    list_filter = ("state", "kind", "needs_attention")
     search_fields = ("=id", "dedupe_key", "group_key", "last_error")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     inlines = [JobAttemptInline]
     actions = ["retry_now", "cancel"]
+    object_actions = JOB_ACTIONS
     readonly_fields = [f.name for f in OutboundJob._meta.fields if f.name != "retries_used"] + ["retries"]
     list_per_page = 100
     show_full_result_count = False
@@ -54,12 +114,12 @@ class OutboundJobAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
 
-    @admin.action(description="Retry now")
+    @admin.action(description="Retry now", permissions=["change"])
     def retry_now(self, request, queryset):
         count = runner.retry_now(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} job(s) queued to run now.", messages.SUCCESS)
 
-    @admin.action(description="Cancel (pending jobs only)")
+    @admin.action(description="Cancel (pending jobs only)", permissions=["change"])
     def cancel(self, request, queryset):
         count = runner.cancel(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} job(s) cancelled.", messages.SUCCESS)

@@ -19,7 +19,23 @@ class KernelConfig(AppConfig):
             "purge-raw-payloads", "integration_server.tasks.purge_raw_payloads_task", cron="17 3 * * *"
         )
         signals.connect()
+        from integration_server.health import register_health_check
+        from integration_server.key_check import health_section
+
+        register_health_check("encryption", health_section)
         post_migrate.connect(_ensure_schedules_after_migrate, sender=self)
+        post_migrate.connect(_sync_roles_after_migrate)
+
+
+def _sync_roles_after_migrate(sender, **kwargs):
+    """Once per migrate, after the last app's permissions exist (auth creates them app by app)."""
+    from django.apps import apps
+
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender is last:
+        from integration_server.roles import sync_roles
+
+        sync_roles()
 
 
 def _ensure_schedules_after_migrate(sender, **kwargs):

@@ -47,3 +47,27 @@ def check_safe_settings(app_configs, **kwargs):
     except Exception as exc:  # noqa: BLE001
         errors.append(Error(f"ENCRYPTION_KEYS is invalid: {exc}", id="integration_server.E006"))
     return errors
+
+
+@register(Tags.database)
+def check_keys_decrypt_stored_data(app_configs=None, databases=None, **kwargs):
+    """Run with the database (``manage.py check --database default``, and by the web process at start-up):
+    the keys must open the values already stored."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from integration_server.key_check import encryption_key_problems
+
+    try:
+        problems = encryption_key_problems()
+    except DatabaseError:
+        return []  # not migrated yet, or down: nothing to judge
+    return [
+        Error(
+            problem,
+            hint="ENCRYPTION_KEYS must list the key that encrypted the data (new key first, old keys after).",
+            id="integration_server.E007",
+        )
+        for problem in problems
+    ]

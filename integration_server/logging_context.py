@@ -8,17 +8,17 @@ import re
 import uuid
 from contextlib import contextmanager
 
+from integration_server.log_redaction import redact_secrets
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-# Webhooks of vendors that sign nothing carry a secret in the URL: /webhook/<source>/<secret>.
-_WEBHOOK_SECRET = re.compile(r"(/webhook/[A-Za-z0-9_.-]+/)[^/\s?#\"']+")
 
 
 def redact_path(text: str) -> str:
-    """Hide the secret segment of webhook URLs in anything that is logged."""
-    return _WEBHOOK_SECRET.sub(r"\1***", text) if "/webhook/" in text else text
+    """Hide the secret segment of webhook URLs in anything that is logged (see log_redaction)."""
+    return redact_secrets(text)
 
 
 class ContextFilter(logging.Filter):

@@ -62,6 +62,13 @@ class OutboundJob(models.Model):
     retries_used = models.PositiveIntegerField(
         default=0, help_text="Failed tries counted against the policy."
     )
+    lease_expiries = models.PositiveIntegerField(
+        default=0,
+        help_text="Tries in a row whose worker was lost (lease expired); no retry is spent on them.",
+    )
+    needs_attention = models.BooleanField(
+        default=False, help_text="Its worker was lost too many times in a row: ops should look at it."
+    )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
@@ -148,6 +155,14 @@ class RateLimitBucket(models.Model):
 
     key = models.CharField(max_length=200, primary_key=True)
     next_free_at = models.DateTimeField()
+    interval_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The spacing next_free_at was booked with (re-based when it changes).",
+    )
+    recent = models.JSONField(
+        default=list, blank=True, help_text="Rolling-window budgets: the times (epoch s) of the calls booked."
+    )
 
     def __str__(self):
         return self.key

@@ -8,10 +8,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from integration_server.models import RawPayload
+from integration_server.connection_reuse import once_more_if_connection_dropped
+from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox.registry import docstring_summary, register_job_kind, single
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,131 @@ def store_raw_payload(
         delivery_id=(delivery_id or body_digest(body))[:200],
         defaults={"kind": kind[:80], "external_id": str(external_id)[:200], "body": body},
     )
+
+
+def ingest_webhook_payload(
+    source: str,
+    body: bytes,
+    *,
+    job_kind: str,
+    relevant: bool = True,
+    delivery_id: str | None = None,
+    kind: str = "",
+    external_id: str = "",
+) -> bool:
+    """Store one inbound delivery and, when it is new and relevant, its processing job ``job_kind`` (dedupe
+    key ``raw:<id>``); an irrelevant one is stored ``ignored``. Returns ``False`` for a repeated (source,
+    delivery id), which is known without reading the stored row. On PostgreSQL this is one statement (one
+    implicit transaction, no savepoint); a dropped connection is retried once. The worker is poked after
+    commit (coalesced, see ``outbox.enqueue``)."""
+    values = {
+        "source": source,
+        "delivery_id": (delivery_id or body_digest(body))[:200],
+        "kind": kind[:80],
+        "external_id": str(external_id)[:200],
+        "body": body,
+        "state": RawPayload.State.RECEIVED if relevant else RawPayload.State.IGNORED,
+    }
+    if connection.vendor == "postgresql":
+        created = once_more_if_connection_dropped(lambda: _ingest_postgresql(values, job_kind, relevant))
+    else:
+        created = _ingest_portable(values, job_kind, relevant)
+    if created and relevant:
+        from integration_server.outbox.enqueue import poke_after_commit
+
+        poke_after_commit(job_kind)
+    return created
+
+
+def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
+    raw_table = connection.ops.quote_name(RawPayload._meta.db_table)
+    job_table = connection.ops.quote_name(OutboundJob._meta.db_table)
+    body = RawPayload._meta.get_field("body").get_db_prep_value(values["body"], connection)
+    now = timezone.now()
+    # columns added to the job table later (not null, with a model default) get their defaults here
+    extra_columns, extra_values = _job_defaults_beyond(_JOB_COLUMNS_SET_HERE)
+    extra_sql = "".join(f", {connection.ops.quote_name(c)}" for c in extra_columns)
+    extra_params = "".join(", %s" for _ in extra_columns)
+    sql = f"""
+        WITH raw AS (
+            INSERT INTO {raw_table}
+                (source, delivery_id, kind, external_id, body, received_at, state, error)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, '')
+            ON CONFLICT (source, delivery_id) DO NOTHING
+            RETURNING id
+        ), job AS (
+            INSERT INTO {job_table}
+                (kind, group_key, dedupe_key, payload, state, attempts, retries_used, next_attempt_at,
+                 last_error, created_at, updated_at{extra_sql})
+            SELECT %s, '', 'raw:' || raw.id, jsonb_build_object('raw_payload_id', raw.id), %s, 0, 0, %s,
+                   '', %s, %s{extra_params}
+            FROM raw WHERE %s
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT raw.id FROM raw
+    """  # noqa: S608 - table names from the models; every value is a parameter
+    params = [
+        values["source"],
+        values["delivery_id"],
+        values["kind"],
+        values["external_id"],
+        body,
+        now,
+        values["state"],
+        job_kind,
+        OutboundJob.State.PENDING,
+        now,
+        now,
+        now,
+        *extra_values,
+        relevant,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+_JOB_COLUMNS_SET_HERE = frozenset(
+    {
+        "id",
+        "kind",
+        "group_key",
+        "dedupe_key",
+        "payload",
+        "state",
+        "attempts",
+        "retries_used",
+        "next_attempt_at",
+    }
+    | {"last_error", "created_at", "updated_at"}
+)
+
+
+def _job_defaults_beyond(columns: frozenset) -> tuple[list[str], list]:
+    """The job table's other NOT NULL columns that have a model default, with those defaults."""
+    names, values = [], []
+    for field in OutboundJob._meta.concrete_fields:
+        if field.column in columns or field.null or not field.has_default():
+            continue
+        names.append(field.column)
+        values.append(field.get_db_prep_save(field.get_default(), connection))
+    return names, values
+
+
+def _ingest_portable(values: dict, job_kind: str, relevant: bool) -> bool:
+    """The same on the embedded SQLite default (no data-modifying CTE): a savepoint, then the job."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                raw = RawPayload.objects.create(**values)
+        except IntegrityError:
+            return False
+        if relevant:
+            OutboundJob.objects.create(
+                kind=job_kind, payload={"raw_payload_id": raw.pk}, dedupe_key=f"raw:{raw.pk}"
+            )
+    return True
 
 
 def store_pulled_records(source: str, kind: str, records: list[tuple[str, str, object]]) -> dict[str, int]:

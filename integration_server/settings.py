@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_q",
     "import_export",
+    "axes",
     "anymail",
     "simple_history",
     "integration_server.apps.KernelConfig",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "logistics.apps.LogisticsConfig",
     "notifications.apps.NotificationsConfig",
     "alerts.apps.AlertsConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 
 MIDDLEWARE = [
@@ -54,7 +56,21 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # who changed it, in the models' history
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- admin login: brute-force lockout (django-axes) ------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours; then the client may try again
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Behind nginx / a load balancer: how many proxies append to X-Forwarded-For (0 = use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "integration_server.client_ip.client_ip"
 
 ROOT_URLCONF = "integration_server.urls"
 WSGI_APPLICATION = "integration_server.wsgi.application"
@@ -95,7 +111,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The operator's time zone: the admin shows times in it, the dashboard's days start at its midnight.
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+FORMAT_MODULE_PATH = ["dashboard.formats"]  # times as 2026-12-03 14:05:09, never with microseconds
 USE_I18N = True
 USE_TZ = True
 
@@ -110,12 +128,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024
 WEBHOOK_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 SESSION_COOKIE_HTTPONLY = True
-# Behind TLS (nginx or the DigitalOcean load balancer): cookies only over HTTPS, and trust the proxy's scheme.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Behind TLS (nginx or the DigitalOcean load balancer): cookies only over HTTPS (on by itself when
+# PUBLIC_BASE_URL is https), and trust the proxy's scheme.
+_secure_cookies = env.str("SECURE_COOKIES", default="").strip().lower()
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = (
+    _secure_cookies in ("1", "true", "yes", "on")
+    if _secure_cookies
+    else PUBLIC_BASE_URL.lower().startswith("https://")
+)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)  # e.g. 31536000 once https works everywhere
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-http health check
+# /healthz answers status only; its detail (jobs, schedules, accounts) needs this token (X-Health-Token
+# header or ?token=). Blank = no detail over HTTP (the admin's front page shows it).
+HEALTHZ_DETAIL_TOKEN = env.str("HEALTHZ_DETAIL_TOKEN", default="")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# django-import-export: importing needs the change permission of the model, exporting its view permission
+# (a model admin may ask for more, e.g. notifications: export_notification).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# An upload waits for the confirm step in a private folder, under a name the confirm form cannot forge.
+IMPORT_TMP_DIR = env.path("IMPORT_TMP_DIR", default=VAR_DIR / "import-tmp")
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "integration_server.import_storage.PrivateImportStorage"
 
 # --- encryption at rest (SPEC 7) ------------------------------------------------------------------
 # Comma-separated base64 32-byte keys; the first encrypts, every one decrypts (rotation).
@@ -156,6 +195,8 @@ else:
 
 # --- outbox ---------------------------------------------------------------------------------------
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=240)
+# A job whose worker is lost (lease expired) this many times in a row is flagged for ops and held back.
+OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG = env.int("OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG", default=5)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=200)
 RAW_PAYLOAD_RETENTION_DAYS = env.int("RAW_PAYLOAD_RETENTION_DAYS", default=90)
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env.int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", default=300)
@@ -164,17 +205,26 @@ HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", defau
 # --- HTTP client base -----------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=30.0)
+# A worker task starts a job only with this much of its time budget (the Q timeout) left: the longest call.
+OUTBOX_TASK_TIME_RESERVE_SECONDS = env.float(
+    "OUTBOX_TASK_TIME_RESERVE_SECONDS", default=HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT
+)
 HTTP_PACING_ENABLED = env.bool("HTTP_PACING_ENABLED", default=True)
 # A job sleeps at most this long for a vendor's rate budget; a longer wait reschedules it (no retry spent).
 HTTP_MAX_PACING_SLEEP_SECONDS = env.float("HTTP_MAX_PACING_SLEEP_SECONDS", default=20.0)
 
 # --- email ----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+# Default: files under var/sent-emails, readable by the service's user only.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default="integration_server.private_file_email.PrivateFileEmailBackend"
+)
 EMAIL_FILE_PATH = VAR_DIR / "sent-emails"
 # SMTP in one URL, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 (wins over EMAIL_BACKEND).
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds, for SMTP
+# The one ESP whose tracking webhook is mounted; blank = the ESP of an anymail EMAIL_BACKEND.
+ANYMAIL_TRACKING_ESP = env.str("ANYMAIL_TRACKING_ESP", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shipping@example.com")
 ANYMAIL = {
     key: value
@@ -193,14 +243,17 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "integration_server.logging_context.ContextFilter"}},
+    "filters": {
+        "context": {"()": "integration_server.logging_context.ContextFilter"},
+        "redact": {"()": "integration_server.log_redaction.RedactSecretsFilter"},
+    },
     "formatters": {"json": JSON_FORMATTER},  # shared with gunicorn.conf.py
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
-            "filters": ["context"],
+            "filters": ["context", "redact"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

@@ -21,3 +21,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test client sends it (tests/conftest.py), so tests read /healthz's detail as ops would.
+HEALTHZ_DETAIL_TOKEN = "test-health-token"

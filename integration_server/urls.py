@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from integration_server.admin_index import ops_admin_index
+from dashboard.views import ops_admin_index
 from integration_server.health import healthz
 
 urlpatterns = [

@@ -1,6 +1,10 @@
 """The base of every inbound webhook (DRF): authenticate on the exact raw body, store it, enqueue its
 processing in the same transaction, answer 2xx at once.
 
+The accepted path is one SQL statement (raw body + job, see ``ingest_webhook_payload``), with no
+connection health check before it (a dropped connection is retried once instead); views cache their
+signing keys per process (``integration_server.key_cache``).
+
 Answers: 200 accepted (or duplicate: a repeated delivery changes nothing), 401 failed authentication (nothing
 stored), 400 malformed body, 413 oversized body, 503 when the database is down. Never 500 for any input.
 """
@@ -13,17 +17,18 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
+from django.http import UnreadablePostError
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed, ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integration_server.models import RawPayload
-from integration_server.outbox import enqueue_job
-from integration_server.raw_payloads import store_raw_payload, webhook_kind
+from integration_server.connection_reuse import skip_health_check_for_this_request
+from integration_server.crypto import DecryptionError
+from integration_server.raw_payloads import ingest_webhook_payload, webhook_kind
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,8 @@ def read_raw_body(django_request, limit: int) -> bytes:
         body = django_request.body
     except RequestDataTooBig as exc:
         raise PayloadTooLarge() from exc
+    except UnreadablePostError as exc:  # the client stopped sending (or too slowly: slow_body)
+        raise ParseError("body not received") from exc
     if len(body) > limit:
         raise PayloadTooLarge()
     return body
@@ -64,8 +71,8 @@ class WebhookSignatureAuthentication(BaseAuthentication):
         body = read_raw_body(request._request, view.max_body_bytes)
         try:
             ok = view.verify(request._request, body, **request.parser_context.get("kwargs", {}))
-        except DatabaseError:
-            raise
+        except (DatabaseError, DecryptionError):
+            raise  # our failure, not the sender's: 503 (handle_exception), never 401
         except Exception:  # noqa: BLE001 - a malformed signature header is a failed authentication
             log.info("webhook.verify_error", extra={"source": view.source}, exc_info=True)
             ok = False
@@ -107,9 +114,21 @@ class WebhookView(APIView):
     def is_relevant(self, request, payload) -> bool:
         return True
 
+    def handle_exception(self, exc):
+        if isinstance(exc, DecryptionError):
+            # A stored secret or payload does not decrypt: a wrong or missing ENCRYPTION_KEYS entry. The
+            # sender is not at fault; 503 makes it retry once the keys are fixed (/healthz shows it too).
+            log.error("webhook.decrypt_failed", extra={"source": self.source, "error": str(exc)})
+            return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return super().handle_exception(exc)
+
     @property
     def job_kind(self) -> str:
         return webhook_kind(self.source)
+
+    def dispatch(self, request, *args, **kwargs):
+        skip_health_check_for_this_request()
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, **kwargs):
         body = request._request.body
@@ -125,14 +144,15 @@ class WebhookView(APIView):
         except (KeyError, TypeError, AttributeError, ValueError):
             return Response({"error": "unexpected body shape"}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            with transaction.atomic():
-                raw, created = store_raw_payload(
-                    self.source, body, delivery_id=delivery, kind=kind, external_id=external
-                )
-                if created and relevant:
-                    enqueue_job(self.job_kind, {"raw_payload_id": raw.pk}, dedupe_key=f"raw:{raw.pk}")
-                elif created:
-                    RawPayload.objects.filter(pk=raw.pk).update(state=RawPayload.State.IGNORED)
+            created = ingest_webhook_payload(
+                self.source,
+                body,
+                job_kind=self.job_kind,
+                relevant=relevant,
+                delivery_id=delivery,
+                kind=kind,
+                external_id=external,
+            )
         except DatabaseError:
             log.exception("webhook.store_failed", extra={"source": self.source})
             return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)

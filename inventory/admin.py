@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib import admin, messages
-from django.db.models import Sum
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
     PublishedQuantity,
@@ -29,6 +30,7 @@ from inventory.models import (
     ZohoConnection,
 )
 from inventory.resources import SkuRatioOverrideResource
+from inventory.services.context import AllocationContext, exclusion_reason
 from inventory.services.explain import explain_sku
 
 
@@ -114,7 +116,10 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not ZohoConnection.objects.exists()
 
-    @admin.action(description="Check the connection (token, organisation, stock keys of one item)")
+    @admin.action(
+        description="Check the connection (token, organisation, stock keys of one item)",
+        permissions=["change"],
+    )
     def check_connection(self, request, queryset):
         from inventory.clients.zoho import ZohoClient
         from inventory.services.zoho_sync import check_zoho_connection
@@ -135,10 +140,21 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(AccountStockPolicy)
 class AccountStockPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ("account", "ratio", "publish_enabled")
+    list_display = ("account", "ratio", "publish_enabled", "allocation")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
     list_filter = ("publish_enabled", "account__channel")
+
+    readonly_fields = ("allocation",)
+
+    @admin.display(description="takes part in allocation")
+    def allocation(self, obj):
+        if obj is None or obj.account_id is None:
+            return "-"
+        reason = exclusion_reason(obj.account, obj)
+        if reason:
+            return format_html('<strong style="color:#ba2121">No: {}</strong>', reason)
+        return "Yes"
 
     def changelist_view(self, request, extra_context=None):
         self._warn_cap(request)
@@ -147,14 +163,15 @@ class AccountStockPolicyAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         self._warn_cap(request)
+        reason = exclusion_reason(obj.account, obj)
+        if reason:
+            messages.warning(request, f"{obj.account.name} takes no part in the allocation: {reason}.")
 
     @staticmethod
     def _warn_cap(request):
         policy = StockPolicy.current()
         cap = Decimal(policy.max_oversell_pct) / 100
-        total = AccountStockPolicy.objects.filter(publish_enabled=True, account__enabled=True).aggregate(
-            s=Sum("ratio")
-        )["s"] or Decimal(0)
+        total = sum(AllocationContext.load().account_ratios.values(), Decimal(0))
         if total > cap:
             messages.warning(
                 request,
@@ -166,7 +183,9 @@ class AccountStockPolicyAdmin(SimpleHistoryAdmin):
 @admin.register(SkuRatioOverride)
 class SkuRatioOverrideAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
-    formats = [CSV, XLSX]
+    import_formats = [CSV, XLSX]
+    export_formats = EXPORT_FORMATS  # formulas escaped
+    import_template_name = "admin/inventory/skuratiooverride_import.html"
     list_display = ("sku", "account", "ratio", "note", "updated_at")
     list_filter = ("account",)
     search_fields = ("sku",)
@@ -265,6 +284,8 @@ class StockLevelAdmin(admin.ModelAdmin):
         ]
 
     def explain_view(self, request, sku):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         level = get_object_or_404(StockLevel, sku=sku)
         context = {
             **self.admin_site.each_context(request),

@@ -16,6 +16,9 @@ class InventoryConfig(AppConfig):
         NEW_ORDERS.subscribe(shadow.decrement_for_new_orders)
         CANCELLED_ORDERS.subscribe(shadow.restore_for_cancelled_orders)
         EDITED_ORDERS.subscribe(shadow.adjust_for_edited_orders)
+        from marketplaces.services.acceptance import register_stock_lookup
+
+        register_stock_lookup(shadow.available_for_acceptance)
         register_schedule(
             "inventory.zoho_full_resync", "inventory.tasks.zoho_full_resync", cron=conf.ZOHO_RESYNC_CRON
         )

@@ -173,6 +173,8 @@ class PublishedQuantity(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "published quantity"
+        verbose_name_plural = "published quantities"
         constraints = [
             models.UniqueConstraint(fields=["sku", "account"], name="published_quantity_unique"),
         ]

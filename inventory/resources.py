@@ -3,11 +3,10 @@ ratio, note. Every row is validated; a file with any bad row imports nothing."""
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal, InvalidOperation
 
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import DecimalWidget, ForeignKeyWidget
 
 from inventory.models import SkuRatioOverride
 from marketplaces.models import MarketplaceAccount
@@ -16,17 +15,31 @@ from marketplaces.models import MarketplaceAccount
 class AccountByNameWidget(ForeignKeyWidget):
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
-            raise ValueError("account is required")
+            raise ValueError("[account] an account name is required")
         try:
             return super().clean(value, row=row, **kwargs)
         except MarketplaceAccount.DoesNotExist:
-            raise ValueError(f"no marketplace account named {value!r}") from None
+            raise ValueError(f"[account] no marketplace account named {value!r}") from None
+
+
+class RatioWidget(DecimalWidget):
+    """A ratio in words when it is not one (the plain widget raises decimal.ConversionSyntax)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        if text == "":
+            raise ValueError("a ratio is required (a share of the stock from 0 to 1.5, e.g. 0.25)")
+        try:
+            return Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+        except InvalidOperation:
+            raise ValueError(f"“{text}” is not a number: write the ratio like 0.25") from None
 
 
 class SkuRatioOverrideResource(resources.ModelResource):
     account = fields.Field(
         attribute="account", column_name="account", widget=AccountByNameWidget(MarketplaceAccount, "name")
     )
+    ratio = fields.Field(attribute="ratio", column_name="ratio", widget=RatioWidget())
 
     class Meta:
         model = SkuRatioOverride
@@ -39,12 +52,7 @@ class SkuRatioOverrideResource(resources.ModelResource):
         use_transactions = True
 
     def before_import_row(self, row, **kwargs):
-        sku = str(row.get("sku") or "").strip()
-        row["sku"] = sku
-        ratio = row.get("ratio")
-        if ratio not in (None, ""):
-            with contextlib.suppress(InvalidOperation):  # else the field's own validation reports it
-                row["ratio"] = str(Decimal(str(ratio).strip()))
+        row["sku"] = str(row.get("sku") or "").strip()
 
 
 def import_overrides(dataset, *, dry_run: bool = False):

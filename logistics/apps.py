@@ -6,6 +6,16 @@ class LogisticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from integration_server.retention import register_personal_data_purger
+
+        from logistics import retention
+
+        register_personal_data_purger(
+            "tracked shipments", retention.shipments_past_retention, retention.erase_shipments
+        )
+        register_personal_data_purger(
+            "shopify orders", retention.shopify_orders_past_retention, retention.erase_shopify_orders
+        )
         # the modules that declare job kinds next to their handlers
         from logistics.eccang import services as eccang_services  # noqa: F401
         from logistics.eccang.registrations import register_schedules_and_simulators as eccang

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectActionsMixin
 from integration_server.admin_secrets import (
     Secret,
     WriteOnlySecretsForm,
@@ -30,7 +31,8 @@ from marketplaces.models import MarketplaceAccount, Order, OrderLine
 CREDENTIAL_HINTS = {
     "amazon": "client_id, client_secret, refresh_token",
     "ebay": "client_id, client_secret, ru_name, refresh_token (options: listing_model, site_id)",
-    "mirakl": "api_key",
+    "mirakl": "api_key (options: shop_id, acceptance_policy accept_known/refuse/leave, multi_shipment, "
+    "warehouse_code)",
     "rithum": "client_id, client_secret (or api_token)",
 }
 
@@ -93,6 +95,15 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
                 raise forms.ValidationError(
                     f"eBay listing_model must be one of {', '.join(LISTING_MODELS)} (how the listings were made)."
                 )
+        if self.cleaned_data.get("channel") == "mirakl" and isinstance(options, dict):
+            from marketplaces.services.acceptance import POLICIES
+
+            policy = options.get("acceptance_policy", "accept_known")
+            if policy not in POLICIES:
+                raise forms.ValidationError(
+                    f"Mirakl acceptance_policy must be one of {', '.join(POLICIES)} (what to do with an order "
+                    "whose SKU is unknown or out of stock)."
+                )
         return options
 
     def clean_new_credentials(self):
@@ -118,12 +129,14 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         "last_pull_at",
         "pull_ok",
         "credentials_ok",
+        "channel_support",
     )
     list_filter = ("channel", "enabled", "sandbox")
     change_form_template = "admin/marketplaces/marketplaceaccount/change_form.html"
     actions = ["check_connection_action"]
     search_fields = ("name",)
     readonly_fields = (
+        "channel_support",
         "stored_credentials",
         "orders_watermark",
         "last_pull_at",
@@ -138,7 +151,7 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         "config_problem",
     )
     fieldsets = (
-        (None, {"fields": ("channel", "name", "enabled", "sandbox")}),
+        (None, {"fields": ("channel", "channel_support", "name", "enabled", "sandbox")}),
         (
             "Connection",
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
@@ -162,6 +175,20 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         if not creds:
             return f"none stored (expected: {hint})" if hint else "none stored"
         return mask_all(sorted(creds.items()))
+
+    @admin.display(description="channel")
+    def channel_support(self, obj):
+        """Said plainly: a channel without a connector takes no part in orders or stock (issue 16)."""
+        from marketplaces.connectors.base import connector_class
+
+        if connector_class(obj.channel) is None:
+            return format_html(
+                '<strong style="color:#ba2121">{}</strong>',
+                f"not supported yet (no {obj.get_channel_display()} connector): no orders pulled, no stock published",
+            )
+        if not obj.enabled:
+            return "disabled: no orders pulled, no stock published"
+        return "supported"
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
@@ -228,7 +255,7 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
 
 class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
-    fields = ("line_id", "sku", "title", "quantity", "unit_price")
+    fields = ("line_id", "sku", "title", "quantity", "unit_price", "refused_reason")
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -246,6 +273,9 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 _EXTRA_INLINES: list = restorable([])
 _EXTRA_ACTIONS: list = restorable([])
+_OBJECT_ACTIONS: list = restorable(
+    []
+)  # buttons on an order's page (other apps add theirs: register_order_object_action)
 
 
 def register_order_inline(inline_cls) -> None:
@@ -258,8 +288,14 @@ def register_order_action(fn) -> None:
         _EXTRA_ACTIONS.append(fn)
 
 
+def register_order_object_action(action) -> None:
+    if all(a.name != action.name for a in _OBJECT_ACTIONS):
+        _OBJECT_ACTIONS.append(action)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = _OBJECT_ACTIONS
     list_display = (
         "marketplace_order_id",
         "account",
@@ -274,6 +310,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = (
         "state",
         "problem_kind",
+        "account__channel",
         "account",
         NeedsAttentionFilter,
         "marketplace_status",
@@ -310,7 +347,12 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
         for fn in _EXTRA_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
             actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
         return actions
 

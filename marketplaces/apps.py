@@ -17,6 +17,7 @@ class MarketplacesConfig(AppConfig):
         register_simulator("amazon", demo_simulator, 8102)
         self._register_ebay()
         self._register_rithum()
+        self._register_mirakl()
 
     @staticmethod
     def _register_ebay():
@@ -46,3 +47,13 @@ class MarketplacesConfig(AppConfig):
         from marketplaces.services.order_events import NEW_ORDERS
 
         NEW_ORDERS.subscribe(acknowledge.queue_acknowledgements)
+
+    @staticmethod
+    def _register_mirakl():
+        from integration_server.simulators import register_simulator
+        from marketplaces.connectors import register_connector
+        from marketplaces.connectors.mirakl import MiraklConnector
+        from marketplaces.simulators.mirakl import demo_simulator
+
+        register_connector("mirakl", MiraklConnector)
+        register_simulator("mirakl", demo_simulator, 8111)

@@ -31,5 +31,7 @@ DEFAULTS = {
     "EBAY_COMPATIBILITY_LEVEL": "1355",
     # Rithum: orders per /order/page page (Rithum allows 10-1000).
     "RITHUM_ORDERS_PER_PAGE": 1000,
+    # Mirakl: orders per OR11 page (``max``; 100 is the commonly stated maximum, unconfirmed).
+    "MIRAKL_ORDERS_PAGE_SIZE": 100,
 }
 __getattr__ = app_settings(DEFAULTS)

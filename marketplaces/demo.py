@@ -1,4 +1,5 @@
-"""First-run demo data: an Amazon and an eBay account on their local simulators (manage.py seed_demo)."""
+"""First-run demo data: Amazon, eBay, Rithum and two Mirakl operator accounts on their local simulators
+(manage.py seed_demo)."""
 
 from marketplaces.models import MarketplaceAccount
 
@@ -30,6 +31,7 @@ def seed() -> list[str]:
         f"{'created' if created else 'kept'} marketplace account {account.name} -> {SIMULATOR}",
         *seed_ebay(),
         *seed_rithum(),
+        *seed_mirakl(),
     ]
 
 
@@ -75,3 +77,31 @@ def seed_rithum() -> list[str]:
         },
     )
     return [f"{'created' if created else 'kept'} marketplace account {account.name} -> {RITHUM_SIMULATOR}"]
+
+
+MIRAKL_SIMULATOR = "http://127.0.0.1:8111"
+# (account name, operator path on the simulator, its demo shop key, ShipStation store, acceptance policy)
+MIRAKL_OPERATORS = [
+    ("Mirakl operator A (simulator)", "operator-a", "sim-mirakl-key-a", 310003, "accept_known"),
+    ("Mirakl operator B (simulator)", "operator-b", "sim-mirakl-key-b", 310005, "leave"),
+]
+
+
+def seed_mirakl() -> list[str]:
+    lines = []
+    for name, operator, key, store, policy in MIRAKL_OPERATORS:
+        account, created = MarketplaceAccount.objects.get_or_create(
+            name=name,
+            defaults={
+                "channel": "mirakl",
+                "api_base_url": f"{MIRAKL_SIMULATOR}/{operator}",
+                # The simulator's own demo values (marketplaces/simulators/mirakl.py), not real credentials.
+                "credentials": {"api_key": key},
+                "options": {"acceptance_policy": policy},
+                "shipstation_store_id": store,
+            },
+        )
+        lines.append(
+            f"{'created' if created else 'kept'} marketplace account {account.name} -> {account.api_base_url}"
+        )
+    return lines

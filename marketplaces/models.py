@@ -95,6 +95,7 @@ class MarketplaceAccount(models.Model):
 class Order(models.Model):
     class State(models.TextChoices):
         NEW = "new", "New"
+        HELD = "held", "Accepted, not shippable yet"
         SENT = "sent", "In ShipStation"
         PARTIALLY_SHIPPED = "partial", "Partially shipped"
         SHIPPED = "shipped", "Shipped"
@@ -107,6 +108,7 @@ class Order(models.Model):
         ORDER_DATA = "order_data", "Marketplace order unusable (no lines / SKU)"
         SHIPSTATION_REFUSED = "shipstation_refused", "ShipStation refused the order data"
         EDITED_AFTER_SHIPMENT = "edited_after_shipment", "Changed on the marketplace after shipment"
+        NOT_ACCEPTED = "not_accepted", "Not accepted (left for ops or refused)"
 
     account = models.ForeignKey(MarketplaceAccount, on_delete=models.PROTECT, related_name="orders")
     marketplace_order_id = models.CharField(max_length=100)
@@ -155,6 +157,9 @@ class OrderLine(models.Model):
     title = models.CharField(max_length=500, blank=True)
     quantity = models.PositiveIntegerField(default=1)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    refused_reason = models.CharField(
+        max_length=500, blank=True, help_text="Refused at acceptance (Mirakl OR21), and why: not shipped."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "line_id"], name="order_line_unique")]

@@ -1,19 +1,23 @@
 """Ops UI of the notifications app: the email log customer service searches (order number, tracking number,
-email address although it is encrypted), filters, "send again", CSV export, and a template preview."""
+email address although it is encrypted), filters, "send again", CSV/XLSX export (django-import-export), and a template preview."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from import_export.admin import ExportActionMixin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.crypto import lookup_hash
+from integration_server.spreadsheets import EXPORT_FORMATS
 from notifications.models import Notification, NotificationEvent, NotificationKind
+from notifications.resources import NotificationResource
 from notifications.services.preview import sample_context, shop_sample_context
 from notifications.services.records import resend, sender_for
 from notifications.services.sending import render_email
@@ -24,8 +28,31 @@ class NotificationEventInline(ReadOnlyTabularInline):
     fields = ("event_type", "occurred_at", "reject_reason", "mta_response", "esp_name", "event_id")
 
 
+def _explain_resend(notification) -> str:
+    return (
+        f"The email “{notification.get_kind_display()}” of order {notification.order_number or '-'} will be sent "
+        "again to the customer's address, as a new record pointing at this one (the log keeps both)."
+    )
+
+
+def _resend_one(request, notification) -> str:
+    copy = resend(notification, requested_by=request.user.get_username())
+    return f"Email queued to be sent again (record #{copy.pk})."
+
+
+SEND_AGAIN = ObjectAction(
+    "send-again",
+    "Send again",
+    "notifications.resend_notification",
+    explain=_explain_resend,
+    run=_resend_one,
+    applies=lambda n: bool(n.recipient_hash),
+)
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ObjectActionsMixin, ExportActionMixin, admin.ModelAdmin):
+    object_actions = [SEND_AGAIN]
     list_display = (
         "id",
         "kind",
@@ -46,7 +73,9 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-id",)
     inlines = [NotificationEventInline]
-    actions = ["send_again", "export_csv"]
+    actions = ["send_again"]  # and "Export selected" (ExportActionMixin, formulas escaped)
+    resource_classes = [NotificationResource]
+    formats = EXPORT_FORMATS
     list_per_page = 100
     show_full_result_count = False
     change_list_template = "notifications/admin_change_list.html"
@@ -79,8 +108,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None or super().has_change_permission(request, obj)
+    # Customer service's own permissions (see integration_server.roles); the list and search need view.
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.resend_notification")
+
+    def has_preview_permission(self, request):
+        return request.user.has_perm("notifications.preview_notification")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("notifications.export_notification")
 
     @admin.display(description="customer email")
     def customer_email(self, obj):
@@ -108,42 +144,42 @@ class NotificationAdmin(admin.ModelAdmin):
             return queryset.filter(recipient_hash=lookup_hash(term)), False
         return super().get_search_results(request, queryset, term)
 
-    @admin.action(description="Send again (a deliberate resend, recorded as a new email)")
+    @admin.action(
+        description="Send again (a deliberate resend, recorded as a new email)", permissions=["resend"]
+    )
     def send_again(self, request, queryset):
+        """Asks first, saying how many emails go to how many customers; sends on the confirming POST."""
+        selected = queryset.exclude(recipient_hash="")
+        if request.POST.get("confirm") != "yes":
+            figures = selected.aggregate(emails=Count("id"), customers=Count("recipient_hash", distinct=True))
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Send these emails again?",
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "emails": figures["emails"],
+                "customers": figures["customers"],
+                "skipped": queryset.count() - figures["emails"],
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+                "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(request, "notifications/admin_send_again_confirm.html", context)
         count = 0
-        for notification in queryset.exclude(recipient_hash=""):
+        for notification in selected.iterator(chunk_size=200):
             resend(notification, requested_by=request.user.get_username())
             count += 1
         self.message_user(request, f"{count} email(s) queued to be sent again.", messages.SUCCESS)
+        return None
 
-    @admin.action(description="Export as CSV")
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="notifications.csv"'
-        writer = csv.writer(response)
-        columns = [
-            "id",
-            "kind",
-            "state",
-            "recipient",
-            "order_number",
-            "tracking_number",
-            "tracking_status",
-            "subject",
-            "attempts",
-            "error",
-            "provider_message_id",
-            "created_at",
-            "sent_at",
-            "delivered_at",
-            "bounced_at",
-            "resend_of_id",
-            "requested_by",
-        ]
-        writer.writerow(columns)
-        for n in queryset.order_by("id").iterator(chunk_size=500):
-            writer.writerow([_csv_safe(getattr(n, c)) for c in columns])
-        return response
+    @admin.action(description="Export selected notifications (CSV or XLSX)", permissions=["export"])
+    def export_admin_action(self, request, queryset):
+        return super().export_admin_action(request, queryset)
+
+    def get_valid_export_item_pks(self, request):
+        """Only the rows asked for (import-export's default lists every notification's id)."""
+        wanted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return list(self.get_queryset(request).filter(pk__in=wanted).values_list("pk", flat=True))
 
     # --- extra views: template preview with sample data, and a record's email as sent -------------------
     def get_urls(self):
@@ -167,6 +203,7 @@ class NotificationAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def preview_index(self, request):
+        self._require_preview(request)
         context = {
             **self.admin_site.each_context(request),
             "title": "Email templates: preview with sample data",
@@ -184,6 +221,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def preview_kind(self, request, kind):
         """Sample data; with ``?shop=<id>`` as that shop's customers get it (brand, sender, subject)."""
+        self._require_preview(request)
         if kind not in NotificationKind.values:
             raise Http404("no such email")
         shop = _shop_for_preview(request.GET.get("shop"))
@@ -192,14 +230,21 @@ class NotificationAdmin(admin.ModelAdmin):
         context = shop_sample_context(shop, kind)
         return _rendered(kind, context, request.GET.get("format"), from_email=sender_for(shop))
 
+    def _require_preview(self, request) -> None:
+        if not self.has_preview_permission(request):
+            raise PermissionDenied
+
     def render_record(self, request, pk):
+        self._require_preview(request)
         notification = Notification.objects.filter(pk=pk).first()
         if notification is None:
             raise Http404("no such notification")
         return _rendered(notification.kind, notification.context, request.GET.get("format"))
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"preview_url": reverse("admin:notifications_notification_preview_index")}
+        extra = {}
+        if self.has_preview_permission(request):
+            extra["preview_url"] = reverse("admin:notifications_notification_preview_index")
         return super().changelist_view(request, extra_context={**(extra_context or {}), **extra})
 
 
@@ -225,9 +270,3 @@ def _rendered(kind: str, context: dict, fmt: str | None, from_email: str = "") -
         )
         return HttpResponse(header + html)
     return HttpResponse(html)
-
-
-def _csv_safe(value) -> str:
-    """No spreadsheet formula injection from customer-controlled text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -7,6 +7,11 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from anymail.signals import tracking
+        from integration_server.retention import register_personal_data_purger
+
+        from notifications.retention import erase_notifications, notifications_past_retention
+
+        register_personal_data_purger("customer emails", notifications_past_retention, erase_notifications)
 
         from logistics.tracking import events
         from notifications import checks, conf  # noqa: F401 - checks registers the system checks

@@ -17,3 +17,25 @@ DEFAULTS = {
     "SPLIT_EMAIL_SETTLE_MINUTES": 15,
 }
 __getattr__ = app_settings(DEFAULTS)
+
+
+def tracking_esp_from_backend(backend: str) -> str:
+    """The anymail ESP of an EMAIL_BACKEND path ("anymail.backends.postmark.EmailBackend" -> "postmark");
+    "" for anymail's test backend and for non-anymail backends."""
+    parts = (backend or "").split(".")
+    if len(parts) == 4 and parts[:2] == ["anymail", "backends"] and parts[2] not in ("test", "console"):
+        return parts[2]
+    return ""
+
+
+def tracking_esp() -> str:
+    """The one ESP whose tracking webhook is mounted: ANYMAIL_TRACKING_ESP, else the one EMAIL_BACKEND uses."""
+    from django.conf import settings
+
+    return getattr(settings, "ANYMAIL_TRACKING_ESP", "") or tracking_esp_from_backend(settings.EMAIL_BACKEND)
+
+
+def webhook_secret() -> str:
+    from django.conf import settings
+
+    return (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET", "")

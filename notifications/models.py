@@ -67,6 +67,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["kind", "state"], name="notification_kind_state")]
+        permissions = [
+            ("resend_notification", "Can send a customer email again"),
+            ("preview_notification", "Can preview emails (templates and as sent)"),
+            ("export_notification", "Can export notifications (with the customers' addresses)"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.tracking_number or self.order_number}"

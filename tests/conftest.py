@@ -33,6 +33,15 @@ def fixture_payload():
     return load_fixture
 
 
+@pytest.fixture
+def client():
+    """pytest-django's client, sending the /healthz detail token of the test settings."""
+    from django.conf import settings
+    from django.test import Client
+
+    return Client(headers={"X-Health-Token": settings.HEALTHZ_DETAIL_TOKEN})
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: it would hide what it was meant to show."""
     import os
@@ -41,3 +50,13 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and reporter and reporter.stats.get("skipped") and exitstatus == 0:
         session.exitstatus = 1
         reporter.write_line("CI: skipped tests count as failures", red=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signing_key_cache():
+    """Each test starts with no cached webhook signing keys (rows of earlier tests were rolled back)."""
+    from integration_server import key_cache
+
+    key_cache.clear()
+    yield
+    key_cache.clear()

@@ -105,7 +105,7 @@ def evaluate_alerts(now: datetime | None = None, *, dry_run: bool = False) -> Ev
 
 
 def _failures_for(rules: list[AlertRule], now: datetime) -> dict[int, dict[str, int]]:
-    """Failed attempts per job kind, one query per distinct window (one, with the defaults)."""
+    """Distinct failed orders / packages per job kind, one query per distinct window (one, with the defaults)."""
     windows: dict[int, list[str]] = {}
     for rule in rules:
         if rule.kind in FAILURE_KINDS:

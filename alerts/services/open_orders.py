@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from alerts.models import AlertRule, OpenOrdersCheck, RuleKind
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.open_orders import OpenOrdersUnavailable, open_order_ids, unknown_order_ids
+from marketplaces.services.open_orders import OpenOrdersUnavailable, open_orders, unknown_order_ids
 
 log = logging.getLogger(__name__)
 SAMPLE = 20
+MAX_STORED = 5000  # open orders we lack, kept per account for the evaluation to check again
 
 
 def check_open_orders(now: datetime | None = None) -> dict:
@@ -23,7 +24,7 @@ def check_open_orders(now: datetime | None = None) -> dict:
     checked = skipped = failed = 0
     for account in MarketplaceAccount.objects.filter(enabled=True).order_by("pk"):
         try:
-            ids = open_order_ids(account, placed_before=now - grace)
+            orders = open_orders(account, placed_before=now - grace)
         except OpenOrdersUnavailable:
             skipped += 1
             continue
@@ -32,7 +33,14 @@ def check_open_orders(now: datetime | None = None) -> dict:
             OpenOrdersCheck.objects.filter(account=account).update(error=str(exc)[:2000])
             log.warning("alerts.open_orders_failed", extra={"account": account.pk, "error": str(exc)[:300]})
             continue
-        missing = unknown_order_ids(account, ids)
+        ids = [o.marketplace_order_id for o in orders]
+        unknown = set(unknown_order_ids(account, ids))
+        missing_orders = [
+            [o.marketplace_order_id, o.purchased_at.isoformat() if o.purchased_at else None]
+            for o in orders
+            if o.marketplace_order_id in unknown
+        ][:MAX_STORED]
+        missing = [i for i, _ in missing_orders]
         OpenOrdersCheck.objects.update_or_create(
             account=account,
             defaults={
@@ -40,6 +48,7 @@ def check_open_orders(now: datetime | None = None) -> dict:
                 "open_orders": len(ids),
                 "missing": len(missing),
                 "missing_sample": missing[:SAMPLE],
+                "missing_orders": missing_orders,
                 "error": "",
             },
         )

@@ -13,9 +13,9 @@ def _what(rule: AlertRule, subject: str, m: Measurement) -> str:
         rate = f" ({figures.percent} % of {figures.total})" if figures.percent is not None else ""
         return f"{figures.count} orders not in ShipStation after {rule.grace_minutes} min{rate}"
     if rule.kind == RuleKind.SHIPSTATION_CREATE_FAILURES:
-        return f"{figures.count} ShipStation order creation failures in {rule.window_minutes} min"
+        return f"{figures.count} orders failed to be created in ShipStation in {rule.window_minutes} min"
     if rule.kind == RuleKind.TRACKING_PUSH_FAILURES:
-        return f"{figures.count} tracking push failures in {rule.window_minutes} min"
+        return f"{figures.count} tracking packages failed to be pushed in {rule.window_minutes} min"
     return f"shadow stock of SKU {subject} reached 0"
 
 

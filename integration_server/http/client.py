@@ -36,6 +36,7 @@ class ApiClient:
         rate_key: str | None = None,
         per_minute: float | None = None,
         burst: int = 1,
+        window_seconds: float | None = None,
         session: requests.Session | None = None,
         timeout: tuple[float, float] | None = None,
     ):
@@ -43,6 +44,7 @@ class ApiClient:
         self.rate_key = rate_key
         self.per_minute = per_minute
         self.burst = burst
+        self.window_seconds = window_seconds  # a rolling-window budget (per_minute over it), not a bucket
         self.timeout = timeout or (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_READ_TIMEOUT)
         self.session = session or self._new_session()
 
@@ -119,7 +121,7 @@ class ApiClient:
         url = self.url_for(path)
         # a failed token refresh raises here: a credential error, not retried
         headers = {"Accept": "application/json", **self.auth_headers(), **extra_headers}
-        waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst)
+        waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst, self.window_seconds)
         started = time.monotonic()
         parts = urlsplit(url)
         event = {"vendor": self.vendor, "method": method, "host": parts.hostname, "path": parts.path}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from integration_server.models import OutboundJob
@@ -66,10 +70,77 @@ def enqueue_jobs(jobs: list[OutboundJob]) -> list[OutboundJob]:
 
 
 def _dispatch_after_commit(jobs: list[OutboundJob]) -> None:
-    """One worker task per (kind, group) after commit; the sweep catches anything this misses."""
+    """One worker poke per (kind, group) after commit; the sweep catches anything this misses."""
     groups = {(j.kind, j.group_key) for j in jobs if j.next_attempt_at <= timezone.now()}
     for kind, group in groups:
-        transaction.on_commit(lambda k=kind, g=group: dispatch(k, g))
+        poke_after_commit(kind, group)
+
+
+def poke_after_commit(kind: str, group_key: str = "") -> None:
+    transaction.on_commit(lambda: poke(kind, group_key))
+
+
+class PokeCoalescer:
+    """At most one poke per key (kind, group) per ``interval`` in this process. A poke inside the interval
+    is not lost: one deferred poke is sent when the interval ends, however many arrived meanwhile."""
+
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic, later=None):
+        self.interval = interval
+        self.clock = clock
+        self.later = later or _in_a_thread_later
+        self._lock = threading.Lock()
+        self._last: dict[tuple, float] = {}
+        self._waiting: set[tuple] = set()
+
+    def poke(self, key: tuple, send: Callable[[], None]) -> None:
+        with self._lock:
+            now = self.clock()
+            last = self._last.get(key)
+            if last is None or now - last >= self.interval:
+                self._last[key] = now
+                delay = None
+            elif key in self._waiting:
+                return
+            else:
+                self._waiting.add(key)
+                delay = self.interval - (now - last)
+        if delay is None:
+            send()
+        else:
+            self.later(delay, lambda: self._deferred(key, send))
+
+    def _deferred(self, key: tuple, send: Callable[[], None]) -> None:
+        with self._lock:
+            self._waiting.discard(key)
+            self._last[key] = self.clock()
+        send()
+
+
+def _in_a_thread_later(delay: float, fn: Callable[[], None]) -> None:
+    def run():
+        try:
+            fn()
+        finally:
+            connections.close_all()  # this thread's own connections (the ORM broker's queue row)
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True  # a poke lost at exit is re-dispatched by the sweep
+    timer.start()
+
+
+_pokes = PokeCoalescer()
+
+
+def _runs_inline() -> bool:
+    return bool(settings.Q_CLUSTER.get("sync"))
+
+
+def poke(kind: str, group_key: str = "") -> None:
+    """Ask a worker to run due jobs of (kind, group): coalesced per process, at once when tasks run inline."""
+    if _runs_inline():
+        dispatch(kind, group_key)
+        return
+    _pokes.poke((kind, group_key), lambda: dispatch(kind, group_key))
 
 
 def dispatch(kind: str, group_key: str = "") -> None:

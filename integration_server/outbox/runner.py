@@ -12,10 +12,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from integration_server.http import pacing
 from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.logging_context import job_context
 from integration_server.models import JobAttempt, OutboundJob
@@ -32,9 +33,14 @@ def _lease_seconds(policy: JobPolicy | None) -> int:
     return (policy and policy.lease_seconds) or settings.OUTBOX_LEASE_SECONDS
 
 
-def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> list[OutboundJob]:
+def claim_jobs(
+    kind: str, group_key: str | None, limit: int, now: datetime, min_lease_seconds: float = 0
+) -> list[OutboundJob]:
+    """Claim up to ``limit`` due jobs. The lease lasts the kind's lease, and at least ``min_lease_seconds``
+    (a task's timeout: a live task never loses its jobs to the sweep)."""
     policy = policy_for(kind)
     token = uuid.uuid4()
+    lease = max(_lease_seconds(policy), min_lease_seconds)
     with transaction.atomic():
         due = OutboundJob.objects.filter(kind=kind, state=State.PENDING, next_attempt_at__lte=now)
         if group_key is not None:
@@ -49,7 +55,7 @@ def claim_jobs(kind: str, group_key: str | None, limit: int, now: datetime) -> l
         OutboundJob.objects.filter(id__in=ids, state=State.PENDING).update(
             state=State.RUNNING,
             claim_token=token,
-            lease_expires_at=now + timedelta(seconds=_lease_seconds(policy)),
+            lease_expires_at=now + timedelta(seconds=lease),
             attempts=F("attempts") + 1,
         )
     return list(OutboundJob.objects.filter(claim_token=token, state=State.RUNNING).order_by("id"))
@@ -65,10 +71,12 @@ def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) 
     """Set the job's next state from one outcome; returns the attempt outcome."""
     job.lease_expires_at = None
     job.claim_token = None
+    job.lease_expiries = 0  # the try finished: its worker was not lost
     if not isinstance(outcome, BaseException):
         job.state = State.SUCCEEDED
         job.last_error = ""
         job.finished_at = now
+        job.needs_attention = False
         return Outcome.SUCCEEDED
     job.last_error = _error_text(outcome)
     if isinstance(outcome, ThrottledError):
@@ -83,25 +91,33 @@ def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) 
     if isinstance(outcome, PermanentError):
         job.state, job.finished_at = State.FAILED, now
         return Outcome.FAILED
-    job.retries_used += 1
-    if job.retries_used > policy.max_retries:
+    if job.retries_used >= policy.max_retries:  # the try that used up the policy is no retry
         job.state, job.finished_at = State.FAILED, now
         return Outcome.FAILED
+    job.retries_used += 1
     job.state = State.PENDING
     job.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(job.retries_used))
     return Outcome.RETRY
 
 
 def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None = None) -> dict[str, int]:
-    """Run one claimed batch through its handler and record the outcomes. Returns counts per outcome."""
+    """Run one claimed batch through its handler and record the outcomes. Returns counts per outcome
+    (``released``: jobs given back unstarted, the task being out of time)."""
     if not jobs:
         return {}
     tokens = {job.pk: job.claim_token for job in jobs}
     started = timezone.now()
     outcomes, durations = _call_handler(policy, jobs)
     now = now or timezone.now()
+    not_started = [job for job in jobs if outcomes.get(job.pk) is NOT_STARTED]
+    if not_started:
+        release(not_started, tokens)
+        jobs = [job for job in jobs if outcomes.get(job.pk) is not NOT_STARTED]
+    counts = {RELEASED: len(not_started)} if not_started else {}
+    if not jobs:
+        return counts
 
-    attempts, counts = [], {}
+    attempts = []
     for job in jobs:
         result = outcomes.get(job.pk)
         outcome = _apply_outcome(job, policy, result, now)
@@ -133,13 +149,47 @@ def run_claimed(jobs: list[OutboundJob], policy: JobPolicy, now: datetime | None
     return counts
 
 
-_OUTCOME_FIELDS = ("state", "last_error", "finished_at", "next_attempt_at", "retries_used")
+_OUTCOME_FIELDS = (
+    "state",
+    "last_error",
+    "finished_at",
+    "next_attempt_at",
+    "retries_used",
+    "lease_expiries",
+    "needs_attention",
+)
 
 
 def _save_outcomes(jobs: list[OutboundJob], tokens: dict) -> list[OutboundJob]:
     """Write the jobs' new states where this worker still holds the claim (a job whose lease expired and
-    was taken by another worker is left alone). Jobs ending alike share one UPDATE: a batch mostly ends
-    alike, and this is far cheaper than a CASE-per-row bulk update. Runs inside the caller's transaction."""
+    was taken by another worker is left alone): on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` for the
+    whole batch, the claim checked and the owned rows returned by the same statement, whatever the jobs'
+    outcomes and retry times. Runs inside the caller's transaction."""
+    if connection.vendor != "postgresql":
+        return _save_outcomes_grouped(jobs, tokens)
+    fields = [OutboundJob._meta.get_field(name) for name in ("id", "claim_token", *_OUTCOME_FIELDS)]
+    row = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    params: list = []
+    for job in jobs:
+        params += [job.pk, tokens[job.pk], *(getattr(job, name) for name in _OUTCOME_FIELDS)]
+    q = connection.ops.quote_name
+    table = q(OutboundJob._meta.db_table)
+    columns = ", ".join(q(f.column) for f in fields)
+    assignments = ", ".join(f"{q(name)} = v.{q(name)}" for name in _OUTCOME_FIELDS)
+    # only identifiers from the model's meta and placeholders are formatted in: values go as parameters
+    sql = (
+        f"UPDATE {table} AS j SET {assignments}, lease_expires_at = NULL, claim_token = NULL, updated_at = %s "  # noqa: S608
+        f"FROM (VALUES {', '.join([row] * len(jobs))}) AS v({columns}) "
+        "WHERE j.id = v.id AND j.claim_token = v.claim_token AND j.state = %s RETURNING j.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *params, State.RUNNING])
+        owned = {pk for (pk,) in cursor.fetchall()}
+    return [job for job in jobs if job.pk in owned]
+
+
+def _save_outcomes_grouped(jobs: list[OutboundJob], tokens: dict) -> list[OutboundJob]:
+    """The portable way (SQLite): lock the rows still ours, then one UPDATE per set of equal outcomes."""
     owned = set(
         OutboundJob.objects.select_for_update()
         .filter(pk__in=list(tokens), claim_token__in=set(tokens.values()), state=State.RUNNING)
@@ -166,11 +216,45 @@ def _json_safe(value):
     return str(value)
 
 
+NOT_STARTED = object()  # a prefetched job the task had no time left for
+RELEASED = "released"  # counted by run_claimed: jobs given back unstarted
+
+
+def out_of_time() -> bool:
+    """The task's time budget (if any) no longer covers one more job's longest call."""
+    left = pacing.time_left()
+    return left is not None and left < settings.OUTBOX_TASK_TIME_RESERVE_SECONDS
+
+
+def release(jobs: list[OutboundJob], tokens: dict) -> int:
+    """Give back claimed jobs that were not started: due again at once, their claimed try not counted."""
+    mine = Q()
+    for job in jobs:
+        mine |= Q(pk=job.pk, claim_token=tokens[job.pk])
+    released = OutboundJob.objects.filter(mine, state=State.RUNNING).update(
+        state=State.PENDING,
+        attempts=F("attempts") - 1,
+        claim_token=None,
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    log.info("outbox.jobs_released", extra={"kind": jobs[0].kind, "count": released})
+    schedule_wakeup(jobs[0].kind, jobs[0].group_key, timezone.now())
+    return released
+
+
 def _call_handler(policy: JobPolicy, jobs: list[OutboundJob]) -> tuple[dict, dict]:
-    """Outcomes and durations (ms) per job: one call for a batch handler, one per job otherwise."""
+    """Outcomes and durations (ms) per job: one call for a batch handler, one per job otherwise. Jobs a task
+    has no time left for are ``NOT_STARTED``."""
     groups = [[job] for job in jobs] if getattr(policy.handler, "per_job", False) else [jobs]
     outcomes, durations = {}, {}
+    budget_throttled = False
     for group in groups:
+        if outcomes and (out_of_time() or (budget_throttled and pacing.time_left() is not None)):
+            # no time left, or the last job could not wait for its slot within the task's time: the next
+            # ones would not either; give them back untouched
+            outcomes.update({job.pk: NOT_STARTED for job in group})
+            continue
         t0 = time.monotonic()
         label = group[0].pk if len(group) == 1 else f"{group[0].pk}+{len(group) - 1}"
         with job_context(label):
@@ -180,6 +264,7 @@ def _call_handler(policy: JobPolicy, jobs: list[OutboundJob]) -> tuple[dict, dic
                 outcomes.update({job.pk: exc for job in group})
         elapsed = int((time.monotonic() - t0) * 1000)
         durations.update({job.pk: elapsed for job in group})
+        budget_throttled = any(isinstance(outcomes.get(job.pk), ThrottledError) for job in group)
     return outcomes, durations
 
 
@@ -189,8 +274,16 @@ def run_due_jobs(
     *,
     now: datetime | None = None,
     max_batches: int | None = None,
+    time_budget: float | None = None,
 ) -> int:
-    """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run."""
+    """Run due jobs (of one kind and group, or all) until none is due. Returns the number of jobs run.
+    With a ``time_budget`` (a task's timeout, seconds), no job is started and no pacing sleep taken that the
+    budget cannot cover, and the claims' leases cover the whole budget."""
+    with pacing.time_budget(time_budget):
+        return _run_due_jobs(kind, group_key, now, max_batches, time_budget or 0)
+
+
+def _run_due_jobs(kind, group_key, now, max_batches, min_lease: float) -> int:
     ran = 0
     kinds = [kind] if kind else _due_kinds(now or timezone.now())
     for k in kinds:
@@ -200,13 +293,17 @@ def run_due_jobs(
             continue
         batches = 0
         while max_batches is None or batches < max_batches:
+            if out_of_time():
+                return ran
             batches += 1
             claim_now = now or timezone.now()
-            jobs = claim_jobs(k, group_key, policy.claim_size, claim_now)
+            jobs = claim_jobs(k, group_key, policy.claim_size, claim_now, min_lease)
             if not jobs:
                 break
-            run_claimed(jobs, policy, now=now)
-            ran += len(jobs)
+            counts = run_claimed(jobs, policy, now=now)
+            ran += sum(n for outcome, n in counts.items() if outcome != RELEASED)
+            if counts.get(RELEASED):
+                return ran  # out of time: the rest is for the next task
     return ran
 
 
@@ -220,7 +317,10 @@ def _due_kinds(now: datetime) -> list[str]:
 
 
 def recover_expired_leases(now: datetime | None = None) -> int:
-    """A job whose worker died stays RUNNING past its lease: count the lost try and make it due again."""
+    """A job whose worker died stays RUNNING past its lease: record the lost try and make it due again.
+    A lost worker is not a failed call to the vendor: no retry is spent. A job lost this way
+    OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG times in a row (it may be what kills its worker) is flagged for ops and
+    held back by the retry delays."""
     now = now or timezone.now()
     with transaction.atomic():
         jobs = list(
@@ -232,22 +332,14 @@ def recover_expired_leases(now: datetime | None = None) -> int:
             return 0
         attempts = []
         for job in jobs:
-            policy = policy_for(job.kind)
-            error = RuntimeError("the worker running this job stopped before it finished (lease expired)")
-            if policy is None:
-                job.state, job.last_error, job.finished_at = State.FAILED, f"unknown job kind {job.kind}", now
-                outcome = Outcome.FAILED
-            else:
-                outcome = _apply_outcome(job, policy, error, now)
-                job.next_attempt_at = now if outcome == Outcome.RETRY else job.next_attempt_at
-            job.lease_expires_at, job.claim_token = None, None
+            outcome = _apply_lease_expiry(job, now)
             attempts.append(
                 JobAttempt(
                     job_id=job.pk,
                     kind=job.kind,
                     number=job.attempts,
                     started_at=now,
-                    outcome=Outcome.LEASE_EXPIRED if outcome == Outcome.RETRY else outcome,
+                    outcome=outcome,
                     error=job.last_error,
                 )
             )
@@ -258,14 +350,35 @@ def recover_expired_leases(now: datetime | None = None) -> int:
                 "last_error",
                 "finished_at",
                 "next_attempt_at",
-                "retries_used",
+                "lease_expiries",
+                "needs_attention",
                 "lease_expires_at",
                 "claim_token",
             ],
         )
         JobAttempt.objects.bulk_create(attempts)
-    log.warning("outbox.leases_expired", extra={"count": len(jobs)})
+    flagged = [job.pk for job in jobs if job.needs_attention]
+    log.warning("outbox.leases_expired", extra={"count": len(jobs), "flagged": len(flagged)})
     return len(jobs)
+
+
+def _apply_lease_expiry(job: OutboundJob, now: datetime) -> str:
+    job.lease_expires_at, job.claim_token = None, None
+    if policy_for(job.kind) is None:
+        job.state, job.last_error, job.finished_at = State.FAILED, f"unknown job kind {job.kind}", now
+        return Outcome.FAILED
+    job.lease_expiries += 1
+    job.state = State.PENDING
+    job.last_error = "the worker running this job stopped before it finished (lease expired)"
+    job.next_attempt_at = now
+    if job.lease_expiries >= settings.OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG:
+        job.needs_attention = True
+        job.last_error = (
+            f"lost its worker {job.lease_expiries} times in a row (lease expired): check what the job does "
+            "to its worker (memory, time); it is retried later without spending a retry"
+        )
+        job.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(job.lease_expiries))
+    return Outcome.LEASE_EXPIRED
 
 
 def schedule_wakeup(kind: str, group_key: str, at: datetime) -> None:
@@ -300,7 +413,11 @@ def retry_now(job_ids: list[int]) -> int:
         )
         for job in jobs:
             job.state, job.next_attempt_at, job.retries_used, job.finished_at = State.PENDING, now, 0, None
-        OutboundJob.objects.bulk_update(jobs, ["state", "next_attempt_at", "retries_used", "finished_at"])
+            job.lease_expiries, job.needs_attention = 0, False
+        OutboundJob.objects.bulk_update(
+            jobs,
+            ["state", "next_attempt_at", "retries_used", "finished_at", "lease_expiries", "needs_attention"],
+        )
         from integration_server.outbox.enqueue import _dispatch_after_commit
 
         _dispatch_after_commit(jobs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from integration_server.models import OutboundJob, WorkerHeartbeat
@@ -11,7 +12,13 @@ from integration_server.schedules import records_schedule_run
 
 
 def run_due_jobs_task(kind: str, group_key: str = "") -> int:
-    return run_due_jobs(kind, group_key)
+    """Within the task's timeout: jobs it has no time for are given back, not killed with the task."""
+    return run_due_jobs(kind, group_key, time_budget=task_time_budget())
+
+
+def task_time_budget() -> float | None:
+    timeout = settings.Q_CLUSTER.get("timeout")
+    return float(timeout) if timeout else None
 
 
 @records_schedule_run("outbox-sweep")

@@ -1,5 +1,5 @@
-"""What allocation needs besides the stock figure: the policy numbers, the publishing accounts and their
-ratios, per-SKU overrides, and each account's connector batch limit. Loaded once per run (2 queries)."""
+"""What allocation needs besides the stock figure: the policy numbers, the publishing accounts (a supported
+channel, enabled, publishing on) and their ratios, per-SKU overrides, and each account's connector batch limit. Loaded once per run (2 queries)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,25 @@ from django.db import connection
 from inventory.allocation import AllocationPolicy, Allocator, effective_ratios
 from inventory.models import AccountStockPolicy, SkuRatioOverride, StockPolicy
 from inventory.services.sql_lists import SPLIT, fast_sql, joined
-from marketplaces.connectors.base import connector_for
+from marketplaces.connectors.base import connector_class, connector_for
 
 log = logging.getLogger(__name__)
 OVERRIDES = SkuRatioOverride._meta.db_table
 CALLS_PER_JOB = 50
 SKUS_PER_JOB = 5000
+
+
+def exclusion_reason(account, stock_policy=None) -> str:
+    """Why an account takes no part in the allocation ('' = it does): its channel has no connector yet,
+    the account is disabled, or its publishing is off. Such an account neither gets stock nor dilutes the
+    cap of the others."""
+    if connector_class(account.channel) is None:
+        return f"not supported: the {account.get_channel_display()} channel has no connector yet"
+    if not account.enabled:
+        return "account disabled"
+    if stock_policy is not None and not stock_policy.publish_enabled:
+        return "publishing switched off for this account"
+    return ""
 
 
 @dataclass
@@ -27,17 +40,22 @@ class AllocationContext:
     low_stock_threshold: int
     account_ratios: dict[int, Decimal]
     accounts: dict = field(default_factory=dict)  # account id -> MarketplaceAccount
+    # accounts with a ratio that take no part (channel without a connector, account or publishing off):
+    # account id -> (MarketplaceAccount, the reason in words). They never dilute the cap.
+    excluded: dict = field(default_factory=dict)
     _batch: dict[int, int | None] = field(default_factory=dict)
     _allocators: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> AllocationContext:
         stock_policy = StockPolicy.current()
-        rows = list(
-            AccountStockPolicy.objects.select_related("account").filter(
-                publish_enabled=True, account__enabled=True
-            )
-        )
+        rows, excluded = [], {}
+        for row in AccountStockPolicy.objects.select_related("account"):
+            reason = exclusion_reason(row.account, row)
+            if reason:
+                excluded[row.account_id] = (row.account, reason)
+            else:
+                rows.append(row)
         return cls(
             policy=AllocationPolicy(
                 safety_stock=stock_policy.safety_stock,
@@ -47,6 +65,7 @@ class AllocationContext:
             low_stock_threshold=stock_policy.low_stock_threshold,
             account_ratios={row.account_id: row.ratio for row in rows},
             accounts={row.account_id: row.account for row in rows},
+            excluded=excluded,
         )
 
     def overrides_for(self, skus) -> dict[str, dict[int, Decimal]]:

@@ -79,6 +79,10 @@ def explain_sku(level: StockLevel) -> dict:
         ),
         f"Total published is at most floor({result.base} x {_num(result.cap)}) = {result.cap_total}.",
     ]
+    for account, reason in sorted(ctx.excluded.values(), key=lambda e: e[0].name):
+        steps.append(
+            f"{account.name} takes no part ({reason}): it gets nothing and does not count in the cap."
+        )
     if policy.min_publish_qty:
         steps.append(f"Minimum per marketplace while stock is allocatable: {policy.min_publish_qty}.")
     rows = []

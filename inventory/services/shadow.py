@@ -336,3 +336,9 @@ def _rebalance_if_low(levels: dict[str, tuple[int, bool]]) -> list[str]:
     if due:
         reallocate_and_enqueue({sku: levels[sku][0] for sku in due}, ctx)
     return sorted(due)
+
+
+def available_for_acceptance(skus: list[str]) -> dict[str, int]:
+    """Registered as marketplaces' acceptance stock lookup (Mirakl OR21): the shadow stock of the SKUs we
+    know; an unknown SKU is absent. One query."""
+    return dict(StockLevel.objects.filter(sku__in=skus).values_list("sku", "shadow_available"))

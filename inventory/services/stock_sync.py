@@ -45,7 +45,7 @@ class SyncSummary:
             f"{self.new_skus} new SKUs, "
             f"{self.depleted} depleted, {self.to_push} quantities to push in {self.jobs} push jobs"
             + (
-                f" (no connector yet, not pushed: {', '.join(self.without_connector)})"
+                f" (no connector yet, left out of the allocation: {', '.join(self.without_connector)})"
                 if self.without_connector
                 else ""
             )

@@ -66,7 +66,7 @@ def sync_items(
         if progress:
             progress(summary)
     summary.without_connector = sorted(
-        ctx.accounts[a].name for a in ctx.account_ratios if ctx.max_batch(a) is None
+        account.name for account, reason in ctx.excluded.values() if reason.startswith("not supported")
     )
     if not dry_run:
         summary.jobs = collector.flush()

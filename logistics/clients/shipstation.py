@@ -1,5 +1,7 @@
-"""ShipStation V1 API client: HTTP Basic (key + secret), one shared budget per key (40/min by default,
-paced across processes), 429 -> wait ``X-Rate-Limit-Reset`` seconds (a throttle, not a retry)."""
+"""ShipStation V1 API client: HTTP Basic (key + secret), one shared budget per key (40/min by default):
+never more than that in any rolling minute across processes, tightened by the ``X-Rate-Limit-Remaining`` /
+``X-Rate-Limit-Reset`` of every answer (other callers of the key count too); 429 -> wait
+``X-Rate-Limit-Reset`` seconds (a throttle, not a retry)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import base64
 from collections.abc import Iterator
 
 import requests
+from django.conf import settings
 
+from integration_server.http import pacing
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError
 
 MAX_ORDERS_PER_CALL = 100
 PAGE_SIZE = 100
+RATE_WINDOW_SECONDS = 60.0
 
 
 class ShipStationClient(ApiClient):
@@ -24,7 +29,7 @@ class ShipStationClient(ApiClient):
             account.base_url,
             rate_key=f"shipstation:{account.pk}",
             per_minute=account.requests_per_minute or 40,
-            burst=max((account.requests_per_minute or 40) // 4, 1),
+            window_seconds=RATE_WINDOW_SECONDS,  # no burst on top of the rate
             session=session,
         )
         self.account = account
@@ -41,6 +46,28 @@ class ShipStationClient(ApiClient):
             return max(float(reset), 1.0) if reset is not None else self.default_throttle_wait
         except ValueError:
             return self.default_throttle_wait
+
+    def check(self, response: requests.Response, method: str, path: str, expected: tuple[int, ...]) -> None:
+        self.observe_rate_headers(response)
+        super().check(response, method, path, expected)
+
+    def observe_rate_headers(self, response: requests.Response) -> None:
+        if not self.rate_key or not settings.HTTP_PACING_ENABLED:
+            return
+        try:
+            remaining = int(response.headers["X-Rate-Limit-Remaining"])
+            reset = float(response.headers["X-Rate-Limit-Reset"])
+            limit = int(response.headers.get("X-Rate-Limit-Limit") or self.per_minute)
+        except (KeyError, TypeError, ValueError):
+            return
+        limit = min(limit, int(self.per_minute or limit))
+        pacing.observe_remaining(
+            self.rate_key,
+            limit=limit,
+            remaining=remaining,
+            reset_seconds=reset,
+            window_seconds=RATE_WINDOW_SECONDS,
+        )
 
     # --- orders -------------------------------------------------------------------------------------------
     def create_orders(self, orders: list[dict]) -> dict:

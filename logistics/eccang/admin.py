@@ -141,7 +141,7 @@ class EccangAccountAdmin(admin.ModelAdmin):
         if not change:
             form.instance.ensure_default_status_map()
 
-    @admin.action(description="Poll Eccang now")
+    @admin.action(description="Poll Eccang now", permissions=["change"])
     def poll_now(self, request, queryset):
         from logistics.eccang.services import poll_account
 
@@ -157,7 +157,9 @@ class EccangAccountAdmin(admin.ModelAdmin):
                 f"{result['after_sales']} after-sales, {result['tracked']} tracked.",
             )
 
-    @admin.action(description="Check the connection (which signature case Eccang accepts)")
+    @admin.action(
+        description="Check the connection (which signature case Eccang accepts)", permissions=["change"]
+    )
     def check_connection(self, request, queryset):
         from logistics.eccang.services import check_connection
 

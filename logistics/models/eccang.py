@@ -206,6 +206,8 @@ class EccangOrderStatus(models.Model):
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = "Eccang order status"
+        verbose_name_plural = "Eccang order statuses"
         ordering = ["-seen_at"]
         constraints = [
             models.UniqueConstraint(fields=["reference_no", "status"], name="eccang_reference_status_once")

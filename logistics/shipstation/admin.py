@@ -10,12 +10,14 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
+from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import outbound, tracking
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND, shipped_quantities
-from marketplaces.admin import register_order_action, register_order_inline
+from marketplaces.admin import register_order_action, register_order_inline, register_order_object_action
+from marketplaces.models import Order
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret")
 
@@ -160,6 +162,7 @@ def send_to_shipstation_again(modeladmin, request, queryset):
 
 
 send_to_shipstation_again.short_description = "Send to ShipStation again"
+send_to_shipstation_again.allowed_permissions = ("change",)
 
 
 def push_tracking_again_for_orders(modeladmin, request, queryset):
@@ -169,7 +172,62 @@ def push_tracking_again_for_orders(modeladmin, request, queryset):
 
 
 push_tracking_again_for_orders.short_description = "Push tracking again"
+push_tracking_again_for_orders.allowed_permissions = ("change",)
 
+_NOT_RESENT = (Order.State.CANCELLED, Order.State.SHIPPED, Order.State.PARTIALLY_SHIPPED)
+
+
+def _can_send_again(order) -> bool:
+    return order.state not in _NOT_RESENT and order.account.shipstation_store_id is not None
+
+
+def _explain_send_again(order) -> str:
+    return (
+        f"Order {order.marketplace_order_id} ({order.account}) will be sent to ShipStation again, into store "
+        f"{order.account.shipstation_store_id}, under its order key: ShipStation updates the order it already "
+        "has (no duplicate) or creates it if it has none. A problem recorded on the order is cleared when "
+        "ShipStation accepts it."
+    )
+
+
+def _send_again_one(request, order) -> str:
+    count = outbound.send_again([order.pk])
+    return f"Order {order.marketplace_order_id} queued for ShipStation." if count else "Nothing was queued."
+
+
+SEND_ORDER_AGAIN = ObjectAction(
+    "send-to-shipstation",
+    "Send to ShipStation again",
+    "logistics.change_shipstationorder",
+    explain=_explain_send_again,
+    run=_send_again_one,
+    applies=_can_send_again,
+)
+
+
+def _explain_push_again(shipment) -> str:
+    return (
+        f"The tracking of package {shipment.tracking_number or shipment.external_id} ({shipment.carrier_code}) "
+        f"will be pushed to the marketplace of order {shipment.order} again: a failed push is retried with a "
+        "fresh budget, a finished one is sent anew (the marketplace keeps one tracking per package)."
+    )
+
+
+def _push_again_one(request, shipment) -> str:
+    count = tracking.push_again([shipment.pk])
+    return f"{count} tracking push(es) queued." if count else "Nothing was queued."
+
+
+PUSH_TRACKING_AGAIN = ObjectAction(
+    "push-tracking",
+    "Push tracking again",
+    "logistics.change_shipstationshipment",
+    explain=_explain_push_again,
+    run=_push_again_one,
+    applies=lambda s: s.order_id is not None and not s.voided,
+)
+
+register_order_object_action(SEND_ORDER_AGAIN)
 register_order_inline(ShipStationOrderInline)
 register_order_inline(ShipmentInline)
 register_order_action(send_to_shipstation_again)
@@ -177,7 +235,17 @@ register_order_action(push_tracking_again_for_orders)
 
 
 @admin.register(ShipStationOrder)
-class ShipStationOrderAdmin(admin.ModelAdmin):
+class ShipStationOrderAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = [
+        ObjectAction(
+            SEND_ORDER_AGAIN.name,
+            SEND_ORDER_AGAIN.label,
+            SEND_ORDER_AGAIN.permission,
+            explain=lambda row: _explain_send_again(row.order),
+            run=lambda request, row: _send_again_one(request, row.order),
+            applies=lambda row: _can_send_again(row.order),
+        )
+    ]
     list_display = (
         "order_key",
         "order_link",
@@ -187,7 +255,7 @@ class ShipStationOrderAdmin(admin.ModelAdmin):
         "sent_at",
         "short_error",
     )
-    list_filter = ("state", "store_id", "order__account", "created_at")
+    list_filter = ("state", "store_id", "order__account__channel", "order__account", "created_at")
     list_select_related = ("order", "order__account")
     search_fields = ("=order_key", "=order__marketplace_order_id", "=shipstation_order_id")
     date_hierarchy = "created_at"
@@ -208,14 +276,15 @@ class ShipStationOrderAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return obj.last_error[:120]
 
-    @admin.action(description="Send to ShipStation again")
+    @admin.action(description="Send to ShipStation again", permissions=["change"])
     def send_again(self, request, queryset):
         count = outbound.send_again(list(queryset.values_list("order_id", flat=True)))
         self.message_user(request, f"{count} order(s) queued for ShipStation.", messages.SUCCESS)
 
 
 @admin.register(ShipStationShipment)
-class ShipStationShipmentAdmin(admin.ModelAdmin):
+class ShipStationShipmentAdmin(ObjectActionsMixin, admin.ModelAdmin):
+    object_actions = [PUSH_TRACKING_AGAIN]
     list_display = (
         "external_id",
         "source",
@@ -227,7 +296,15 @@ class ShipStationShipmentAdmin(admin.ModelAdmin):
         "received_via",
         "created_at",
     )
-    list_filter = ("tracking_state", "source", "received_via", "voided", "order__account", "created_at")
+    list_filter = (
+        "tracking_state",
+        "source",
+        "received_via",
+        "voided",
+        "order__account__channel",
+        "order__account",
+        "created_at",
+    )
     list_select_related = ("order",)
     search_fields = ("=tracking_number", "=order_number", "=order__marketplace_order_id", "=external_id")
     date_hierarchy = "created_at"
@@ -238,7 +315,7 @@ class ShipStationShipmentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Push tracking again")
+    @admin.action(description="Push tracking again", permissions=["change"])
     def push_again(self, request, queryset):
         count = tracking.push_again(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} tracking push(es) queued.", messages.SUCCESS)

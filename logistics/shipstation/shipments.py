@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -325,9 +326,24 @@ def update_shipped_states(order_ids: set[int]) -> None:
 
 
 # --- the webhook's processing (worker) ------------------------------------------------------------------
+def with_shipment_items(url: str) -> str:
+    """A /shipments resource_url asking for the items too (ShipStation's has no includeShipmentItems): the
+    first answer then carries them, and a SHIP_NOTIFY costs one request of the key's budget, not two."""
+    parts = urlsplit(url)
+    if not parts.path.rstrip("/").endswith("/shipments"):
+        return url
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() != "includeshipmentitems"
+    ]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("includeShipmentItems", "true")])))
+
+
 @webhook_job_kind("shipstation", retries=3)
 def process_ship_notify(raw, payload) -> dict | str:
-    """Fetch a SHIP_NOTIFY resource and record its shipments. Fetch the resource_url with our credentials; the body is never trusted."""
+    """Fetch a SHIP_NOTIFY resource and record its shipments: the resource_url is fetched with our
+    credentials; the body is never trusted."""
     if not isinstance(payload, dict):
         return "ignored"
     kind = payload.get("resource_type")
@@ -339,6 +355,7 @@ def process_ship_notify(raw, payload) -> dict | str:
         raise PermanentError("resource_url host is not an allowed ShipStation host", vendor="shipstation")
     client = client_for(account)
     parsed = []
+    url = with_shipment_items(url)
     data = client.get_resource(url)
     pages = [data]
     total_pages = int(data.get("pages") or 1) if isinstance(data, dict) else 1

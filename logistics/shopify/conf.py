@@ -16,5 +16,7 @@ DEFAULTS = {
     "SHOPIFY_RECONCILE_OVERLAP_MINUTES": 60,
     # A shop never reconciled looks back this far.
     "SHOPIFY_RECONCILE_LOOKBACK_HOURS": 24,
+    # Deliveries whose X-Shopify-Triggered-At is older than this are refused (replays); Shopify retries for 4 h.
+    "SHOPIFY_WEBHOOK_MAX_AGE_MINUTES": 360,
 }
 __getattr__ = app_settings(DEFAULTS)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from integration_server.key_cache import forget_on_change, verify_with_cached
 from integration_server.webhooks import WebhookView
 from logistics.models import ShopifyShop
 from logistics.shopify import conf
+from logistics.shopify.freshness import delivery_is_fresh
 from logistics.shopify.services import FULFILLMENT_TOPICS, external_id_for
 from logistics.shopify.signature import hmac_matches
+
+forget_on_change(ShopifyShop, "shopify")
 
 
 class ShopifyWebhookView(WebhookView):
@@ -14,12 +20,30 @@ class ShopifyWebhookView(WebhookView):
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
         domain = (request.headers.get("X-Shopify-Shop-Domain") or "").strip().lower()
-        shop = ShopifyShop.objects.filter(shop_domain=domain, enabled=True).first() if domain else None
-        if shop is None:
+        if not domain:
             return False
-        self.shop_domain = shop.shop_domain
-        secrets = shop.webhook_secrets(grace_minutes=conf.SHOPIFY_SECRET_GRACE_MINUTES)
-        return hmac_matches(body, request.headers.get("X-Shopify-Hmac-Sha256", ""), secrets)
+        signature = request.headers.get("X-Shopify-Hmac-Sha256", "")
+
+        def check(shop):
+            if shop is None:
+                return False
+            self.shop_domain = shop.shop_domain
+            secrets = shop.webhook_secrets(grace_minutes=conf.SHOPIFY_SECRET_GRACE_MINUTES)
+            if not hmac_matches(body, signature, secrets):
+                return False
+            # The HMAC covers the body only: an old delivery replayed under a fresh webhook id is refused here.
+            return delivery_is_fresh(
+                request.headers.get("X-Shopify-Triggered-At"),
+                now=timezone.now(),
+                max_age_minutes=conf.SHOPIFY_WEBHOOK_MAX_AGE_MINUTES,
+            )
+
+        return verify_with_cached(
+            "shopify",
+            domain,
+            lambda: ShopifyShop.objects.filter(shop_domain=domain, enabled=True).first(),
+            check,
+        )
 
     def delivery_id(self, request, payload, body: bytes) -> str | None:
         webhook_id = request.headers.get("X-Shopify-Webhook-Id")

@@ -99,7 +99,7 @@ class ShipStationSimulator(Simulator):
             },
             {
                 "storeId": 310003,
-                "storeName": "Mirakl (via integration-server)",
+                "storeName": "Mirakl operator A (via integration-server)",
                 "marketplaceId": 0,
                 "marketplaceName": "ShipStation",
                 "active": True,
@@ -107,6 +107,13 @@ class ShipStationSimulator(Simulator):
             {
                 "storeId": 310004,
                 "storeName": "Rithum (via integration-server)",
+                "marketplaceId": 0,
+                "marketplaceName": "ShipStation",
+                "active": True,
+            },
+            {
+                "storeId": 310005,
+                "storeName": "Mirakl operator B (via integration-server)",
                 "marketplaceId": 0,
                 "marketplaceName": "ShipStation",
                 "active": True,

@@ -111,7 +111,7 @@ class TrackedShipmentAdmin(admin.ModelAdmin):
             return queryset.filter(email_hash=lookup_hash(search_term)), False
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.action(description="Ask the tracking provider now")
+    @admin.action(description="Ask the tracking provider now", permissions=["change"])
     def poll_now(self, request, queryset):
         from logistics.tracking.services import poll_tracking
 

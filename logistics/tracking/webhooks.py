@@ -3,23 +3,33 @@ a short grace period after a change); a repeated body is one delivery."""
 
 from __future__ import annotations
 
+from integration_server.key_cache import forget_on_change, verify_with_cached
 from integration_server.webhooks import WebhookView
 from logistics.models import TrackingAccount
 from logistics.tracking import conf
 from logistics.tracking.signature import signature_matches
 
 
+def push_account() -> TrackingAccount | None:
+    return TrackingAccount.objects.filter(provider="17track", enabled=True, webhook_enabled=True).first()
+
+
+forget_on_change(TrackingAccount, "17track")
+
+
 class Track17WebhookView(WebhookView):
     source = "17track"
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
-        account = TrackingAccount.objects.filter(
-            provider="17track", enabled=True, webhook_enabled=True
-        ).first()
-        if account is None:
-            return False
-        keys = account.signing_keys(grace_minutes=conf.TRACK17_KEY_GRACE_MINUTES)
-        return signature_matches(body, request.headers.get("sign", ""), keys)
+        sign = request.headers.get("sign", "")
+
+        def check(account):
+            if account is None:
+                return False
+            keys = account.signing_keys(grace_minutes=conf.TRACK17_KEY_GRACE_MINUTES)
+            return signature_matches(body, sign, keys)
+
+        return verify_with_cached("17track", "", push_account, check)
 
     def kind_of(self, request, payload) -> str:
         return str(payload.get("event") or "")[:80] if isinstance(payload, dict) else ""

@@ -123,7 +123,7 @@ class AmazonClient(ApiClient):
     # --- pacing per operation ---------------------------------------------------------------------------
     def call(self, operation: str, method: str, path: str, **kwargs) -> requests.Response:
         rate, burst = RATES.get(operation, (1.0, 1))
-        rate = self._rates.get(operation, rate)
+        rate = self._rates.get(operation) or cache.get(self._rate_cache_key(operation)) or rate
         self._operation = operation
         self.rate_key = f"amazon:{self.account.pk}:{operation}"
         self.per_minute = rate * 60
@@ -139,8 +139,14 @@ class AmazonClient(ApiClient):
                 value = float(limit)
             except ValueError:
                 return
-            if value > 0:
+            if value > 0 and self._rates.get(operation) != value:
                 self._rates[operation] = value
+                # every process paces by the announced rate from its first call (the shared bucket is
+                # re-based to it, see pacing.reserve)
+                cache.set(self._rate_cache_key(operation), value, 3600)
+
+    def _rate_cache_key(self, operation: str) -> str:
+        return f"amazon:rate:{self.account.pk}:{operation}"
 
     def throttle_wait(self, response: requests.Response) -> float:
         """No Retry-After on SP-API 429s: wait one token's time at the applied (or documented) rate."""

@@ -22,6 +22,8 @@ class PulledOrderLine:
     quantity: int
     title: str = ""
     unit_price: Decimal | None = None
+    # Refused at acceptance (Mirakl OR21): kept with quantity 0 and the reason, never shipped nor counted.
+    refused_reason: str = ""
 
 
 @dataclass
@@ -43,6 +45,11 @@ class PulledOrder:
     shipping_service: str = ""  # the service level the buyer chose (STANDARD, EXPEDITED ...)
     shipping_amount: Decimal | None = None  # shipping paid by the buyer
     tax_amount: Decimal | None = None
+    # Mirakl: accepted but not shippable yet (WAITING_DEBIT ...): stored and counted in stock, not sent to
+    # ShipStation until a later version is no longer on hold.
+    on_hold: bool = False
+    # Why the order was not accepted as it is (left for ops, refused): stored as the order's problem.
+    acceptance_problem: str = ""
 
 
 @dataclass
@@ -92,6 +99,7 @@ class ConnectionCheck:
 class MarketplaceConnector(ABC):
     channel: str = ""
     requires_acceptance = False  # Mirakl: orders must be accepted before shipping
+    acceptance_statuses: frozenset = frozenset()  # the marketplace statuses of orders waiting for a decision
     max_quantity_batch = 1  # the largest number of SKUs one quantity call may carry
 
     def __init__(self, account):
@@ -121,6 +129,11 @@ class MarketplaceConnector(ABC):
     def acknowledge_orders(self, orders: list[PulledOrder]) -> None:  # noqa: B027 - optional
         """Accept / acknowledge orders where the marketplace requires it."""
 
+    def accept_order(self, order_id: str, decisions: list[tuple[str, bool]]) -> None:
+        """Send the acceptance decision of every line of one order (``requires_acceptance`` connectors;
+        ``marketplaces.services.acceptance`` decides)."""
+        raise NotImplementedError(f"{self.channel} connector does not accept orders")
+
     @abstractmethod
     def confirm_shipment(self, confirmation: ShipmentConfirmation) -> None:
         """Tell the marketplace that (part of) an order shipped, with carrier and tracking number."""
@@ -149,6 +162,11 @@ _CONNECTORS: dict[str, type[MarketplaceConnector]] = restorable({})
 
 def register_connector(channel: str, cls: type[MarketplaceConnector]) -> None:
     _CONNECTORS[channel] = cls
+
+
+def unregister_connector(channel: str) -> None:
+    """A channel without a connector (tests: the registries are restored after each test)."""
+    _CONNECTORS.pop(channel, None)
 
 
 def connector_class(channel: str) -> type[MarketplaceConnector] | None:

@@ -39,12 +39,14 @@ class IngestResult:
 
 def problem_of(pulled: PulledOrder) -> str:
     """Why an order cannot be sent on as it is ('' = fine)."""
+    if pulled.acceptance_problem:
+        return pulled.acceptance_problem
     if not pulled.lines:
         return "The marketplace order has no lines."
     missing = [line.line_id for line in pulled.lines if not line.sku]
     if missing:
         return f"Line(s) without SKU: {', '.join(missing)[:200]}."
-    if any(line.quantity <= 0 for line in pulled.lines):
+    if any(line.quantity <= 0 for line in pulled.lines if not line.refused_reason):
         return "A line has no quantity."
     return ""
 
@@ -54,7 +56,33 @@ def _initial_state(pulled: PulledOrder, problem: str) -> str:
         return State.CANCELLED
     if pulled.is_shipped:
         return State.SHIPPED
-    return State.FLAGGED if problem else State.NEW
+    if problem:
+        return State.FLAGGED
+    return State.HELD if pulled.on_hold else State.NEW
+
+
+def _problem_kind(pulled: PulledOrder, problem: str) -> str:
+    if not problem:
+        return ""
+    return Order.ProblemKind.NOT_ACCEPTED if pulled.acceptance_problem else Order.ProblemKind.ORDER_DATA
+
+
+def _released(order: Order, pulled: PulledOrder) -> bool:
+    """A stored order on hold (accepted, not shippable yet) or left for ops to accept, that the marketplace
+    now lets us ship: it goes on as a new order (state set here)."""
+    if pulled.is_cancelled or pulled.is_shipped:
+        return False
+    waiting = order.state == State.HELD or (
+        order.state == State.FLAGGED and order.problem_kind == Order.ProblemKind.NOT_ACCEPTED
+    )
+    if not waiting:
+        return False
+    problem = problem_of(pulled)
+    state = _initial_state(pulled, problem)
+    if state == order.state and problem == order.problem:
+        return False
+    order.state, order.problem, order.problem_kind = state, problem, _problem_kind(pulled, problem)
+    return state == State.NEW
 
 
 def _new_order(account: MarketplaceAccount, pulled: PulledOrder, raw_id: int | None) -> Order:
@@ -66,7 +94,7 @@ def _new_order(account: MarketplaceAccount, pulled: PulledOrder, raw_id: int | N
         sales_channel=pulled.sales_channel[:40],
         state=_initial_state(pulled, problem),
         problem=problem,
-        problem_kind=Order.ProblemKind.ORDER_DATA if problem else "",
+        problem_kind=_problem_kind(pulled, problem),
         purchased_at=pulled.purchased_at,
         marketplace_updated_at=pulled.updated_at,
         currency=pulled.currency[:3],
@@ -126,7 +154,7 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
                 "shipping_service",
             )
         }
-        new_orders, changed, newly_cancelled, maybe_edited = [], [], [], []
+        new_orders, changed, newly_cancelled, maybe_edited, released = [], [], [], [], []
         for oid, pulled in by_id.items():
             order = existing.get(oid)
             if order is None:
@@ -142,10 +170,14 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
             dirty = order.marketplace_status != pulled.status[:60] or (
                 pulled.updated_at and pulled.updated_at != order.marketplace_updated_at
             )
-            if pulled.is_cancelled and order.state in (State.NEW, State.SENT, State.FLAGGED):
+            if pulled.is_cancelled and order.state in (State.NEW, State.HELD, State.SENT, State.FLAGGED):
                 order.state = State.CANCELLED
                 newly_cancelled.append(order)
                 dirty = True
+            before = (order.state, order.problem)
+            if _released(order, pulled):
+                released.append(order)
+            dirty = dirty or before != (order.state, order.problem)
             if not dirty:
                 result.unchanged += 1
                 continue
@@ -168,6 +200,7 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
                         title=line.title[:500],
                         quantity=max(line.quantity, 0),
                         unit_price=line.unit_price,
+                        refused_reason=line.refused_reason[:500],
                     )
                     for order in new_orders
                     for line in by_id[order.marketplace_order_id].lines
@@ -177,11 +210,23 @@ def ingest_orders(account: MarketplaceAccount, pulled_orders: list[PulledOrder])
         if changed:
             Order.objects.bulk_update(
                 changed,
-                ["marketplace_status", "marketplace_updated_at", "raw_payload_id", "state", "updated_at"],
+                [
+                    "marketplace_status",
+                    "marketplace_updated_at",
+                    "raw_payload_id",
+                    "state",
+                    "problem",
+                    "problem_kind",
+                    "updated_at",
+                ],
             )
         edits = apply_edits(maybe_edited) if maybe_edited else []
+        if released:  # now shippable: sent on as an edit without changes (stock was counted on arrival)
+            prefetch_related_objects(released, "lines")
+            edited = {edit.order.pk for edit in edits}
+            edits += [order_events.OrderEdit(order) for order in released if order.pk not in edited]
 
-        arrived = [o for o in new_orders if o.state in (State.NEW, State.FLAGGED)]
+        arrived = [o for o in new_orders if o.state in (State.NEW, State.HELD, State.FLAGGED)]
         prefetch_related_objects(arrived + newly_cancelled, "lines")
         for order in newly_cancelled:
             order.account = account

@@ -24,6 +24,7 @@ from integration_server.http.errors import AuthenticationError, PermanentError, 
 from marketplaces import conf
 from marketplaces.connectors import connector_for
 from marketplaces.models import MarketplaceAccount
+from marketplaces.services import acceptance
 from marketplaces.services.ingest import IngestResult, ingest_orders
 
 log = logging.getLogger(__name__)
@@ -108,11 +109,12 @@ def _read_window(
         if dry_run:
             summary.result.seen += len(page.orders)
         else:
-            if connector.requires_acceptance and page.orders:
-                connector.acknowledge_orders(page.orders)
+            orders, failure = page.orders, None
+            if connector.requires_acceptance and orders:  # Mirakl OR21, before the orders are stored
+                orders, failure = acceptance.accept_orders(account, connector, orders)
             with transaction.atomic():  # the page's orders and the point to resume after them, together
-                result = ingest_orders(account, page.orders)
-                if checkpoints and page.next_token:
+                result = ingest_orders(account, orders)
+                if checkpoints and page.next_token and failure is None:
                     _update_account(
                         account,
                         pull_checkpoint_since=summary.since,
@@ -121,6 +123,8 @@ def _read_window(
                         pull_checkpoint_at=timezone.now(),
                     )
             summary.result.add(result)
+            if failure is not None:
+                raise failure
         if progress:
             progress(summary.pages, summary.result)
 

@@ -80,6 +80,20 @@ def attach_unmatched_events(notification_id: int, message_id: str) -> int:
     return len(rows)
 
 
+def attach_unmatched_events_of(notification_by_message_id: dict[str, int]) -> int:
+    """``attach_unmatched_events`` for a batch just sent: one lookup; rows touched only if some arrived early."""
+    rows = list(
+        NotificationEvent.objects.filter(
+            notification__isnull=True, message_id__in=list(notification_by_message_id)
+        ).order_by("id")
+    )
+    for row in rows:
+        row.notification_id = notification_by_message_id[row.message_id]
+        row.save(update_fields=["notification"])
+        apply_event(row)
+    return len(rows)
+
+
 def on_anymail_tracking(sender, event, esp_name, **kwargs) -> None:
     """Receiver of ``anymail.signals.tracking``."""
     record_tracking_event(event, esp_name)

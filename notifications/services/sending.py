@@ -4,6 +4,11 @@ Retry policy of the ``notifications.send_email`` job: the first try + NOTIFICATI
 retries at 30, 60, 120, 240, 300 s. A provider error (AnymailAPIError, connection trouble) is retried; a
 refused recipient is not. Every failed try leaves the record ``failed`` with its reason; a later success
 makes it ``sent``.
+
+The handler takes the claimed batch (up to 10 jobs): the records in one query, the emails through one
+backend connection, the sent records marked in one UPDATE and their early delivery events looked up in one
+query. Each email still succeeds or fails alone. A worker killed in the middle of a batch leaves its jobs to
+the lease sweep, which sends again what was not marked (at least once, as for a single email).
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ from __future__ import annotations
 import logging
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Case, CharField, F, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError
-from integration_server.outbox import job_kind
+from integration_server.outbox import batch_job_kind
 from notifications import conf
 from notifications.models import Notification, NotificationEvent
 
@@ -79,11 +84,11 @@ def _record_failure(notification: Notification, reason: str) -> None:
     )
 
 
-def send_notification(notification_id: int) -> dict:
-    notification = Notification.objects.get(pk=notification_id)
-    if notification.state not in (Notification.State.PENDING, Notification.State.FAILED):
-        return {"skipped": notification.state}
+def _send_one(notification: Notification, connection=None) -> tuple[str, str]:
+    """Send one record's email; ``(subject, provider message id)``. A failure is recorded on the record and
+    raised as a typed error (permanent for a refused recipient, else retryable)."""
     message = build_message(notification)
+    message.connection = connection
     try:
         message.send()
     # The record (admin only) keeps the provider's full reason; the job error, which is logged, names only
@@ -100,22 +105,75 @@ def send_notification(notification_id: int) -> dict:
     except Exception as exc:
         _record_failure(notification, f"{type(exc).__name__}: {exc}")
         raise RetryableError(f"email send failed ({type(exc).__name__})", vendor="email") from exc
-    message_id = provider_message_id(message, notification.recipient)
+    return message.subject, provider_message_id(message, notification.recipient)
+
+
+def _mark_sent(sent: dict[int, tuple[str, str]]) -> None:
+    """One UPDATE for every record sent now: ``{pk: (subject, message id)}``."""
+    if not sent:
+        return
     now = timezone.now()
-    Notification.objects.filter(pk=notification.pk).update(
+
+    def per_record(index: int, limit: int):
+        return Case(
+            *[When(pk=pk, then=Value(values[index][:limit])) for pk, values in sent.items()],
+            output_field=CharField(),
+        )
+
+    Notification.objects.filter(pk__in=list(sent)).update(
         state=Notification.State.SENT,
         attempts=F("attempts") + 1,
         error="",
-        subject=message.subject[:300],
-        provider_message_id=message_id[:255],
+        subject=per_record(0, 300),
+        provider_message_id=per_record(1, 255),
         sent_at=now,
         updated_at=now,
     )
-    if message_id:
-        from notifications.services.delivery_events import attach_unmatched_events
 
-        attach_unmatched_events(notification.pk, message_id)
-    return {"sent": notification.pk, "message_id": message_id}
+
+def send_notifications(notification_ids: list[int]) -> dict[int, object]:
+    """Send the records' emails; per notification id a result dict or the exception of its failure."""
+    records = Notification.objects.in_bulk(set(notification_ids))
+    outcomes: dict[int, object] = {}
+    sent: dict[int, tuple[str, str]] = {}
+    connection = None
+    try:
+        for pk in notification_ids:
+            if pk in outcomes:
+                continue  # two jobs of one record in a batch: one email
+            notification = records.get(pk)
+            if notification is None:
+                outcomes[pk] = PermanentError(f"notification {pk} no longer exists", vendor="email")
+                continue
+            if notification.state not in (Notification.State.PENDING, Notification.State.FAILED):
+                outcomes[pk] = {"skipped": notification.state}
+                continue
+            if connection is None:
+                connection = get_connection()
+                connection.open()
+            try:
+                sent[pk] = _send_one(notification, connection)
+            except Exception as exc:  # noqa: BLE001 - this email's outcome (a template error included)
+                outcomes[pk] = exc
+                continue
+            outcomes[pk] = {"sent": pk, "message_id": sent[pk][1]}
+    finally:
+        if connection is not None:
+            connection.close()
+        _mark_sent(sent)
+    by_message_id = {message_id: pk for pk, (_, message_id) in sent.items() if message_id}
+    if by_message_id:
+        from notifications.services.delivery_events import attach_unmatched_events_of
+
+        attach_unmatched_events_of(by_message_id)
+    return outcomes
+
+
+def send_notification(notification_id: int) -> dict:
+    outcome = send_notifications([notification_id])[notification_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def provider_message_id(message, recipient: str) -> str:
@@ -130,11 +188,20 @@ def provider_message_id(message, recipient: str) -> str:
     return str(status.message_id) if status.message_id is not None else ""
 
 
-# claimed ten together; each email still succeeds or fails alone
-@job_kind(SEND_JOB, retries=conf.NOTIFICATION_SEND_MAX_RETRIES, batch=10)
-def send_email_job(job) -> dict:
-    """Send one customer email (django-anymail) and record the outcome."""
-    return send_notification(job.payload["notification_id"])
+# one query, one connection, one UPDATE per batch; each email succeeds or fails alone
+@batch_job_kind(SEND_JOB, retries=conf.NOTIFICATION_SEND_MAX_RETRIES, batch=10)
+def send_email_jobs(jobs) -> dict:
+    """Send customer emails (django-anymail) and record the outcome. The claimed batch, each job its own
+    outcome."""
+    outcomes = send_notifications([job.payload["notification_id"] for job in jobs])
+    return {job.pk: outcomes[job.payload["notification_id"]] for job in jobs}
 
 
-__all__ = ["NotificationEvent", "build_message", "render_email", "send_email_job", "send_notification"]
+__all__ = [
+    "NotificationEvent",
+    "build_message",
+    "render_email",
+    "send_email_jobs",
+    "send_notification",
+    "send_notifications",
+]

@@ -70,13 +70,29 @@ def make_orders(
     )
 
 
+_SUBJECT_KEY = {"shipstation.create_order": "order_id", "orders.push_tracking": "shipment_id"}
+
+
 def make_failures(
-    kind: str, count: int, *, at: datetime = None, outcome: str = JobAttempt.Outcome.RETRY
+    kind: str,
+    count: int,
+    *,
+    at: datetime = None,
+    outcome: str = JobAttempt.Outcome.RETRY,
+    attempts_each: int = 1,
 ) -> None:
+    """``count`` distinct orders (or tracking packages) whose job failed ``attempts_each`` times."""
     at = at or timezone.now() - timedelta(minutes=10)
-    job = OutboundJob.objects.create(kind=kind, payload={})
+    key = _SUBJECT_KEY.get(kind, "subject")
+    jobs = OutboundJob.objects.bulk_create(
+        [OutboundJob(kind=kind, payload={key: next(_seq)}) for _ in range(count)]
+    )
     JobAttempt.objects.bulk_create(
-        [JobAttempt(job=job, kind=kind, number=n + 1, started_at=at, outcome=outcome) for n in range(count)]
+        [
+            JobAttempt(job=job, kind=kind, number=n + 1, started_at=at, outcome=outcome)
+            for job in jobs
+            for n in range(attempts_each)
+        ]
     )
 
 

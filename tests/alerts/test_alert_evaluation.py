@@ -15,11 +15,12 @@ from alerts.models import Alert, AlertEvent, AlertMessage, AlertNotice, OpenOrde
 from alerts.services.evaluate import SEND_EMAIL_KIND, evaluate_alerts
 from alerts.services.open_orders import check_open_orders
 from inventory.models import StockEvent
+from logistics.models import ShipStationOrder
 from logistics.shipstation.outbound import CREATE_KIND
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND
 from marketplaces.connectors import base as connectors
 from marketplaces.connectors.base import MarketplaceConnector, PulledOrder
-from marketplaces.models import Order
+from marketplaces.models import MarketplaceAccount, Order
 from tests.alerts.support import (
     account,
     deplete,
@@ -189,7 +190,7 @@ def test_emails_go_through_the_outbox_and_are_recorded(anymail_outbox):
     assert run_due_jobs(SEND_EMAIL_KIND) == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["ops.lead@example.com", "second@example.com"]
     sent = mail.outbox[0]
-    assert sent.subject.startswith("WARNING: 12 ShipStation order creation failures")
+    assert sent.subject.startswith("WARNING: 12 orders failed to be created in ShipStation")
     assert "Thresholds: warning > 10, critical > 50" in sent.body
     assert "text/html" in [alt[1] for alt in sent.alternatives]
     rows = messages("email")
@@ -292,6 +293,7 @@ def test_open_orders_we_never_pulled_count_as_missed():
     mirakl = account("Mirakl FR", "mirakl")
     account("Elsewhere", "no-connector")  # a channel without a connector: skipped
     make_orders(mirakl, sent=100)
+    MarketplaceAccount.objects.filter(pk=mirakl.pk).update(orders_watermark=timezone.now())  # pulled since
     OpenOrdersConnector.open_ids = [o.marketplace_order_id for o in Order.objects.all()[:50]] + [
         f"NEVER-{n}" for n in range(11)
     ]
@@ -342,3 +344,100 @@ def test_dry_run_writes_nothing(capsys):
     assert not Alert.objects.exists() and not AlertMessage.objects.exists()
     call_command("evaluate_alerts")
     assert Alert.objects.count() == 1 and AlertMessage.objects.count() == 2
+
+
+# --- issue 16 point 6: failures count distinct orders and packages, not attempts ----------------------------
+@pytest.mark.parametrize(
+    ("kind", "job_kind"),
+    [
+        (RuleKind.SHIPSTATION_CREATE_FAILURES, CREATE_KIND),
+        (RuleKind.TRACKING_PUSH_FAILURES, PUSH_TRACKING_KIND),
+    ],
+)
+def test_failure_alert_counts_distinct_orders_not_attempts(kind, job_kind):
+    only_rule(kind)
+    make_failures(job_kind, 3, attempts_each=4)  # 3 failing orders, 12 failed attempts
+    evaluate_alerts()
+    assert open_alert(kind) is None
+    make_failures(job_kind, 30, attempts_each=4)  # 33 orders, 132 attempts
+    evaluate_alerts()
+    alert = open_alert(kind)
+    assert alert.figures["count"] == 33
+    assert alert.severity == 1  # > 10 / > 20 orders: a warning, not the critical 132 attempts would give
+    assert alert.summary.startswith("33 ")
+
+
+def test_a_job_sent_again_for_the_same_order_counts_once():
+    from integration_server.models import JobAttempt, OutboundJob
+
+    only_rule(RuleKind.SHIPSTATION_CREATE_FAILURES)
+    at = timezone.now() - timedelta(minutes=5)
+    for order_id in range(11):
+        for _ in range(2):  # the original job and a "send again" job, each failing
+            job = OutboundJob.objects.create(kind=CREATE_KIND, payload={"order_id": order_id})
+            JobAttempt.objects.create(job=job, kind=CREATE_KIND, number=1, started_at=at, outcome="retry")
+    evaluate_alerts()
+    assert open_alert(RuleKind.SHIPSTATION_CREATE_FAILURES).figures["count"] == 11
+
+
+# --- issue 16 point 5: no false "missed orders" on a fresh start --------------------------------------------
+def test_open_orders_listed_before_the_first_pull_are_not_missed_once_pulled():
+    only_rule(RuleKind.MISSED_ORDERS)
+    connectors.register_connector("mirakl", OpenOrdersConnector)  # for this test only
+    mirakl = account("Mirakl FR", "mirakl")
+    OpenOrdersConnector.open_ids = [f"FRESH-{n}" for n in range(60)]  # on the marketplace for 3 hours
+    assert check_open_orders()["checked"] == 1  # the snapshot runs before the first pull: we have none
+    assert OpenOrdersCheck.objects.get(account=mirakl).missing == 60
+
+    evaluate_alerts()  # the first pull has not completed: lacking them is not a miss
+    assert open_alert(RuleKind.MISSED_ORDERS) is None
+
+    # the first pull stores them and ShipStation accepts 58; two are still being created
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(
+                account=mirakl,
+                marketplace_order_id=f"FRESH-{n}",
+                state=Order.State.SENT if n < 58 else Order.State.NEW,
+                purchased_at=now - timedelta(hours=3),
+                created_at=now - timedelta(minutes=1),
+            )
+            for n in range(60)
+        ]
+    )
+    ShipStationOrder.objects.bulk_create(
+        [
+            ShipStationOrder(order=o, order_key=f"k-{o.pk}", store_id=7, sent_at=now)
+            for o in Order.objects.filter(state=Order.State.SENT)
+        ]
+    )
+    MarketplaceAccount.objects.filter(pk=mirakl.pk).update(orders_watermark=now)
+    result = evaluate_alerts()  # the snapshot is re-checked against our database: nothing never pulled
+    assert open_alert(RuleKind.MISSED_ORDERS) is None
+    assert result.plans[0].measurement.figures.count == 0
+
+    later = now + timedelta(minutes=10)  # the two are still not in ShipStation: missed, counted once each
+    evaluate_alerts(now=later)
+    alert = open_alert(RuleKind.MISSED_ORDERS)
+    assert alert.figures["count"] == 2 and alert.figures["total"] == 60
+    assert "never_pulled" not in alert.figures["accounts"]["Mirakl FR"]
+
+
+def test_an_order_missed_30_minutes_after_it_appeared_on_the_marketplace():
+    only_rule(RuleKind.MISSED_ORDERS)
+    acct = account()
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(  # pulled 20 min ago, but on the marketplace for an hour: missed
+                account=acct,
+                marketplace_order_id=f"LATE-{n}",
+                purchased_at=now - timedelta(hours=1),
+                created_at=now - timedelta(minutes=20),
+            )
+            for n in range(11)
+        ]
+    )
+    evaluate_alerts()
+    assert open_alert(RuleKind.MISSED_ORDERS).figures["count"] == 11

@@ -60,7 +60,7 @@ def test_critical_alert_sends_one_sms_through_twilio():
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = parse_qs(request.body)
     assert form["To"] == [OPS_PHONE] and form["From"] == ["+15005550006"]
-    assert form["Body"][0].startswith("CRITICAL: 51 ShipStation order creation failures in 60 min")
+    assert form["Body"][0].startswith("CRITICAL: 51 orders failed to be created in ShipStation in 60 min")
     expected = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
     assert request.headers["Authorization"] == f"Basic {expected}"
 

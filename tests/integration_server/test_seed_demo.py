@@ -28,3 +28,9 @@ def test_seed_demo_points_every_account_at_the_simulators_once(capsys):
     assert ebay.api_base_url == ebay.auth_base_url == "http://127.0.0.1:8110"
     assert ebay.shipstation_store_id == 310002 and ebay.refresh_token_issued_at is not None
     assert AccountStockPolicy.objects.get(account=ebay).ratio > 0
+    mirakl = MarketplaceAccount.objects.filter(channel="mirakl").order_by("name")
+    assert [(a.api_base_url, a.shipstation_store_id) for a in mirakl] == [
+        ("http://127.0.0.1:8111/operator-a", 310003),
+        ("http://127.0.0.1:8111/operator-b", 310005),
+    ]
+    assert all(a.credentials["api_key"].startswith("sim-mirakl-key") for a in mirakl)

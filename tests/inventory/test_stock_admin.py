@@ -1,7 +1,9 @@
 """Admin: overrides import/export (CSV, XLSX; a file with bad rows imports nothing and names each row), the
 stock list without N+1, the explain page, write-only Zoho secrets, the policy with SPEC defaults."""
 
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 import tablib
@@ -160,3 +162,39 @@ def test_connection_check_action_shows_the_stock_keys(accounts, zoho_sim, zoho_c
     )
     text = response.content.decode()
     assert "Organisation found: True" in text and "actual_available_for_sale_stock" in text
+
+
+def test_admin_says_plainly_an_account_takes_no_part(accounts, admin_client):
+    from marketplaces.connectors import base as connector_base
+
+    connector_base.unregister_connector("ebay")  # for this test only (tests/plugins/registries.py)
+    set_level("X", 11)
+    ratios = admin_client.get(reverse("admin:inventory_accountstockpolicy_changelist")).content.decode()
+    assert "No: not supported: the eBay channel has no connector yet" in ratios
+    explain = admin_client.get(reverse("admin:inventory_stocklevel_explain", args=["X"])).content.decode()
+    assert "eBay takes no part (not supported: the eBay channel has no connector yet)" in explain
+    accounts_page = admin_client.get(reverse("admin:marketplaces_marketplaceaccount_changelist"))
+    assert "not supported yet (no eBay connector)" in accounts_page.content.decode()
+
+
+def test_import_problems_name_line_column_and_problem_in_words_for_every_bad_row(accounts, admin_client):
+    url = reverse("admin:inventory_skuratiooverride_import")
+    upload = SimpleUploadedFile("overrides.csv", BAD_CSV.encode(), content_type="text/csv")
+    html = admin_client.post(url, {"import_file": upload, "format": "0", "resource": "0"}).content.decode()
+    problems = re.findall(r'<li class="import-problem">(.*?)</li>', html)
+    assert [unescape(p) for p in problems] == [
+        "Line 3, column “ratio”: Ensure this value is less than or equal to 1.5.",
+        "Line 4, column “account”: no marketplace account named 'Nowhere'",
+        "Line 5, column “ratio”: “lots” is not a number: write the ratio like 0.25",
+    ]
+    assert "ConversionSyntax" not in html and "Traceback" not in html
+    assert "Errors in the file: 3 problems in 5 rows; nothing was imported." in html
+    assert SkuRatioOverride.objects.count() == 0
+
+
+def test_a_missing_ratio_is_named(accounts):
+    from integration_server.import_problems import import_problems
+
+    dataset = tablib.Dataset().load("sku,account,ratio,note\nX-1,Amazon US,,\n", format="csv")
+    problems = [str(p) for p in import_problems(import_overrides(dataset))]
+    assert problems[0].startswith("Line 2, column “ratio”: a ratio is required")

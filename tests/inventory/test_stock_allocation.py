@@ -101,3 +101,24 @@ def test_the_batch_allocator_agrees_with_the_reference(available, rs, policy):
     from inventory.allocation import Allocator
 
     assert Allocator(rs, policy).quantities(available) == publish_quantities(available, rs, policy)
+
+
+# --- issue 16 point 3: accounts without a connector, or disabled, take no part ------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("why", ["no connector", "disabled"])
+def test_an_account_without_connector_or_disabled_does_not_dilute_the_cap(recorders, why):
+    from inventory.models import AccountStockPolicy, StockPolicy
+    from inventory.services.context import AllocationContext
+    from marketplaces.connectors import base as connector_base
+    from marketplaces.models import MarketplaceAccount
+
+    amazon = MarketplaceAccount.objects.create(channel="amazon", name="Amazon US")
+    ebay = MarketplaceAccount.objects.create(channel="ebay", name="eBay", enabled=why != "disabled")
+    if why == "no connector":
+        connector_base.unregister_connector("ebay")
+    AccountStockPolicy.objects.create(account=amazon, ratio=Decimal("1.2"))
+    AccountStockPolicy.objects.create(account=ebay, ratio=Decimal("0.8"))
+    StockPolicy.current()
+    ctx = AllocationContext.load()
+    assert ctx.allocator_for(None).quantities(11) == {amazon.pk: 12}  # base 10: 12 of 10 units, cap 15
+    assert ebay.pk in ctx.excluded

@@ -87,3 +87,44 @@ def test_send_again_and_push_tracking_again_actions(admin_client, shipped):
         kind=CREATE_KIND, dedupe_key__startswith=f"order:{other.pk}:again:"
     ).exists()
     assert OutboundJob.objects.filter(kind=PUSH_TRACKING_KIND, dedupe_key__contains=":again:").exists()
+
+
+def test_order_page_button_sends_to_shipstation_again_after_confirmation(admin_client, shipped):
+    order = Order.objects.filter(state=Order.State.SENT).first()
+    page = f"/admin/marketplaces/order/{order.pk}/change/"
+    action = f"/admin/marketplaces/order/{order.pk}/do/send-to-shipstation/"
+    assert f'href="{action}"' in admin_client.get(page).content.decode()
+    confirm = admin_client.get(action)
+    assert b"will be sent to ShipStation again" in confirm.content
+    assert not OutboundJob.objects.filter(dedupe_key__startswith=f"order:{order.pk}:again:").exists()
+    assert admin_client.post(action)["Location"] == page
+    assert OutboundJob.objects.filter(
+        kind=CREATE_KIND, dedupe_key__startswith=f"order:{order.pk}:again:"
+    ).exists()
+    shipped_order = Order.objects.filter(shipstation_shipments__isnull=False).get()
+    assert (
+        "/do/send-to-shipstation/"
+        not in admin_client.get(f"/admin/marketplaces/order/{shipped_order.pk}/change/").content.decode()
+    )  # a shipped order is not sent again
+
+
+def test_shipstation_order_and_shipment_pages_carry_their_buttons(admin_client, shipped):
+    from logistics.models import ShipStationOrder
+
+    row = ShipStationOrder.objects.filter(order__state=Order.State.SENT).first()
+    base = "/admin/logistics/shipstationorder/"
+    assert (
+        f"{base}{row.pk}/do/send-to-shipstation/"
+        in admin_client.get(f"{base}{row.pk}/change/").content.decode()
+    )
+    admin_client.post(f"{base}{row.pk}/do/send-to-shipstation/")
+    assert OutboundJob.objects.filter(dedupe_key__startswith=f"order:{row.order_id}:again:").exists()
+
+    shipment = ShipStationShipment.objects.get()
+    base = "/admin/logistics/shipstationshipment/"
+    action = f"{base}{shipment.pk}/do/push-tracking/"
+    assert action in admin_client.get(f"{base}{shipment.pk}/change/").content.decode()
+    assert b"will be pushed to the marketplace" in admin_client.get(action).content
+    before = OutboundJob.objects.filter(kind=PUSH_TRACKING_KIND).count()
+    admin_client.post(action)
+    assert OutboundJob.objects.filter(kind=PUSH_TRACKING_KIND).count() == before + 1

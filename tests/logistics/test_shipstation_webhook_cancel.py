@@ -152,3 +152,23 @@ def test_order_numbers_repeating_across_accounts_are_matched_by_order_key(
     matched = _match([by_key, by_number_only])
     assert matched[1] == Order.objects.get(account=account).pk != other.pk
     assert 2 not in matched  # ambiguous across marketplaces: not guessed
+
+
+def test_a_ship_notify_costs_one_request_when_its_answer_carries_the_items(
+    client, flow, django_capture_on_commit_callbacks
+):
+    """The resource_url ShipStation sends has no includeShipmentItems: we ask for the items in the first
+    request instead of re-querying by orderId (two requests per SHIP_NOTIFY of a 40/min budget)."""
+    ss, amz, _, account = flow
+    amz.add_order("111-0000000-0000043", items=[{"sku": "A", "quantity": 2}])
+    with django_capture_on_commit_callbacks(execute=True):
+        pull_orders(account)
+    shipment = ss.ship_order("amazon:111-0000000-0000043", notify=False)[0]
+    body = {
+        "resource_url": f"{ss.base_url}/shipments?storeID=310001&batchId={shipment['batchNumber']}",
+        "resource_type": "SHIP_NOTIFY",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, WEBHOOK_SECRET, body).status_code == 200
+    assert len(ss.calls("GET", "/shipments")) == 1
+    assert ShipStationShipment.objects.get().items[0]["quantity"] == 2

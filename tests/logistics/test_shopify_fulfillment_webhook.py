@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -87,6 +88,9 @@ def test_header_sample_hmac_matches_no_body_and_is_refused(client, shop):
     assert response.status_code == 401
     # the same delivery signed with the shop's secret is accepted; its topic (products/update) is ignored
     meta["HTTP_X_SHOPIFY_HMAC_SHA256"] = webhook_hmac(body, SHOP_SECRET)
+    response = client.post("/webhook/shopify", data=body, content_type="application/json", **meta)
+    assert response.status_code == 401  # the sample's trigger time is outside the replay window
+    meta["HTTP_X_SHOPIFY_TRIGGERED_AT"] = datetime.now(UTC).isoformat()
     response = client.post("/webhook/shopify", data=body, content_type="application/json", **meta)
     assert response.status_code == 200
     assert RawPayload.objects.get().kind == "products/update"

@@ -64,6 +64,7 @@ def test_fulfillment_to_delivered_email_over_http(
 
     # the ESP's tracking webhook (Postmark's shape through anymail's own view) marks it delivered
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret"}
+    settings.ANYMAIL_TRACKING_ESP = "postmark"
     event = {
         "RecordType": "Delivery",
         "ServerID": 1,

@@ -55,4 +55,4 @@ def test_shipstation_poll_and_check(flow):
     call_command("shipstation_poll", stdout=out)
     call_command("shipstation_check", stdout=out)
     assert "Polled: 0 shipment(s), 0 fulfillment(s)" in out.getvalue()
-    assert "store 310001" in out.getvalue() and "OK: 4 store(s)" in out.getvalue()
+    assert "store 310001" in out.getvalue() and "OK: 5 store(s)" in out.getvalue()

@@ -91,7 +91,12 @@ def test_change_page_shows_the_record_and_its_email(admin_client, records):
 def test_send_again_action_records_a_resend(admin_client, admin_user, records, anymail_test_backend):
     record = records.get(kind="presale_shipped")
     before = len(anymail_test_backend)
-    response = admin_client.post(URL, {"action": "send_again", "_selected_action": [record.pk]}, follow=True)
+    asked = admin_client.post(URL, {"action": "send_again", "_selected_action": [record.pk]})
+    assert b"1 email will be sent again to 1 customer" in asked.content
+    assert not Notification.objects.filter(resend_of=record).exists()  # nothing before the confirmation
+    response = admin_client.post(
+        URL, {"action": "send_again", "_selected_action": [record.pk], "confirm": "yes"}, follow=True
+    )
     assert response.status_code == 200
     drain()
     copy = Notification.objects.get(resend_of=record)
@@ -100,7 +105,15 @@ def test_send_again_action_records_a_resend(admin_client, admin_user, records, a
 
 
 def test_csv_export(admin_client, records):
-    response = admin_client.post(URL, {"action": "export_csv", "_selected_action": [r.pk for r in records]})
+    chosen = admin_client.post(
+        URL, {"action": "export_admin_action", "_selected_action": [r.pk for r in records]}
+    )
+    form = chosen.context["form"]
+    data = {name: "on" for name, field in form.fields.items() if field.__class__.__name__ == "BooleanField"}
+    data["format"] = next(value for value, label in form.fields["format"].choices if label.lower() == "csv")
+    data["resource"] = "0"
+    data["export_items"] = [str(pk) for pk in form.initial["export_items"]]
+    response = admin_client.post(reverse("admin:notifications_notification_export"), data)
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == 3
@@ -197,3 +210,40 @@ def test_failed_email_is_visible_with_its_reason(admin_client, shop, settings):
         "/admin/integration_server/outboundjob/", {"kind": "notifications.send_email"}
     )
     assert job_page.status_code == 200
+
+
+def test_bulk_send_again_says_how_many_customers_will_be_emailed(admin_client, records):
+    ids = [r.pk for r in records]  # two emails to ann, one to bob
+    asked = admin_client.post(URL, {"action": "send_again", "_selected_action": ids})
+    assert asked.status_code == 200
+    assert b"3 emails will be sent again to 2 customers" in asked.content
+    assert b"Yes, email 2 customers" in asked.content
+    assert Notification.objects.filter(resend_of__isnull=False).count() == 0
+    admin_client.post(URL, {"action": "send_again", "_selected_action": ids, "confirm": "yes"})
+    assert Notification.objects.filter(resend_of__isnull=False).count() == 3
+
+
+def test_send_again_button_on_a_notification_page_asks_then_sends(admin_client, records):
+    record = records.get(kind="presale_shipped")
+    page = admin_client.get(f"{URL}{record.pk}/change/").content.decode()
+    action = f"{URL}{record.pk}/do/send-again/"
+    assert f'href="{action}"' in page
+    confirm = admin_client.get(action)
+    assert b"will be sent again to the customer" in confirm.content
+    assert not Notification.objects.filter(resend_of=record).exists()
+    done = admin_client.post(action)
+    assert done.status_code == 302 and done["Location"] == f"{URL}{record.pk}/change/"
+    assert Notification.objects.filter(resend_of=record).count() == 1
+
+
+def test_send_again_needs_the_change_permission(client, django_user_model, records):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_notification"))
+    client.force_login(viewer)
+    record = records.get(kind="presale_shipped")
+    assert b"do/send-again" not in client.get(f"{URL}{record.pk}/change/").content
+    assert client.get(f"{URL}{record.pk}/do/send-again/").status_code == 403
+    assert client.post(f"{URL}{record.pk}/do/send-again/").status_code == 403
+    assert not Notification.objects.filter(resend_of=record).exists()

@@ -42,9 +42,16 @@ def fixture_bytes(relative: str) -> bytes:
 
 
 def shopify_headers(
-    body: bytes, *, topic="fulfillments/create", webhook_id="wh-1", secret=SHOP_SECRET, domain=SHOP_DOMAIN
+    body: bytes,
+    *,
+    topic="fulfillments/create",
+    webhook_id="wh-1",
+    secret=SHOP_SECRET,
+    domain=SHOP_DOMAIN,
+    triggered_at=None,
 ):
     return {
+        "HTTP_X_SHOPIFY_TRIGGERED_AT": (triggered_at or datetime.now(UTC)).isoformat(),
         "HTTP_X_SHOPIFY_TOPIC": topic,
         "HTTP_X_SHOPIFY_HMAC_SHA256": webhook_hmac(body, secret),
         "HTTP_X_SHOPIFY_SHOP_DOMAIN": domain,

@@ -32,5 +32,5 @@ class Command(BaseCommand):
                 for line in module.seed():
                     self.stdout.write(f"  {line}")
         self.stdout.write(
-            self.style.SUCCESS("Demo accounts ready; the simulators serve them on 127.0.0.1:8101-8110.")
+            self.style.SUCCESS("Demo accounts ready; the simulators serve them on 127.0.0.1:8101-8111.")
         )

@@ -15,8 +15,8 @@ def rename_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("marketplaces", "0006_i8_order_fields"),
-        ("integration_server", "0002_attempt_result"),
+        ("marketplaces", "0007_i14_mirakl"),
+        ("integration_server", "0004_i11b_pacing"),
     ]
 
     operations = [migrations.RunPython(rename, rename_back)]
