@@ -24,6 +24,7 @@ from alerts.services.evaluate import evaluate_alerts
 from alerts.services.recipients import mask_address
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
+from integration_server.connection_audit import ConnectionAuditMixin
 
 
 @admin.action(description="Evaluate the alert rules now", permissions=["change"])
@@ -42,6 +43,8 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
         "warning_percent",
         "critical_count",
         "critical_percent",
+        "warning_minutes",
+        "critical_minutes",
         "window_minutes",
         "grace_minutes",
     )
@@ -53,7 +56,12 @@ class AlertRuleAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("kind", "name", "enabled")}),
         (
             "Thresholds (strictly more than; blank = not used). Warning -> email; critical -> email + SMS.",
-            {"fields": (("warning_count", "warning_percent"), ("critical_count", "critical_percent"))},
+            {
+                "fields": (
+                    ("warning_count", "warning_percent", "warning_minutes"),
+                    ("critical_count", "critical_percent", "critical_minutes"),
+                )
+            },
         ),
         ("Window", {"fields": ("window_minutes", "grace_minutes", "updated_at")}),
     )
@@ -208,6 +216,15 @@ class AlertRecipientForm(WriteOnlySecretsForm):
         model = AlertRecipient
         fields = ("name", "enabled")
 
+    def clean(self):
+        cleaned = super().clean()
+        values = getattr(self, "_secret_values", {})
+        if not self.errors and not values.get("email") and not values.get("phone"):
+            raise forms.ValidationError(
+                "Give an email address or a phone number (or both): a recipient without either gets no alerts."
+            )
+        return cleaned
+
 
 @admin.register(AlertRecipient)
 class AlertRecipientAdmin(admin.ModelAdmin):
@@ -239,7 +256,7 @@ class TwilioAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(TwilioAccount)
-class TwilioAccountAdmin(admin.ModelAdmin):
+class TwilioAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = TwilioAccountForm
     list_display = ("name", "enabled", "api_base_url", "from_number", "messaging_service_sid")
     readonly_fields = ("stored_secrets",)

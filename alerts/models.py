@@ -17,6 +17,9 @@ class RuleKind(models.TextChoices):
     SHIPSTATION_CREATE_FAILURES = "shipstation_create_failures", "ShipStation order creation failures"
     TRACKING_PUSH_FAILURES = "tracking_push_failures", "Tracking push failures"
     STOCK_DEPLETED = "stock_depleted", "Shadow stock reached 0"
+    MARKETPLACE_PULL_FAILING = "marketplace_pull_failing", "Marketplace pull failing (per account)"
+    OPEN_ORDERS_CHECK_FAILING = "open_orders_check_failing", "Open-orders check failing (per account)"
+    ZOHO_SYNC_FAILING = "zoho_sync_failing", "Zoho sync failing"
 
 
 class Severity(models.IntegerChoices):
@@ -48,6 +51,12 @@ class AlertRule(models.Model):
     )
     grace_minutes = models.PositiveIntegerField(
         default=0, help_text="Missed orders: an order counts as missed once it is this old (SPEC: 30)."
+    )
+    warning_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Failing rules: warning once failing for this long (minutes)."
+    )
+    critical_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Failing rules: critical once failing for this long (minutes)."
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -185,6 +194,12 @@ class TwilioAccount(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from alerts.clients.twilio import API_HOSTS
+        from integration_server.vendor_hosts import check_urls
+
+        check_urls(self, "Twilio", {"api_base_url": API_HOSTS})
+
     @property
     def base_url(self) -> str:
         return self.api_base_url or "https://api.twilio.com"
@@ -241,6 +256,9 @@ class OpenOrdersCheck(models.Model):
     )
     missing = models.PositiveIntegerField(default=0, help_text="Of those, orders we never pulled.")
     missing_sample = models.JSONField(default=list, blank=True, help_text="Up to 20 of their order ids.")
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed checks.")
+    failing_since = models.DateTimeField(null=True, blank=True)
     missing_orders = models.JSONField(
         default=list,
         blank=True,

@@ -91,3 +91,31 @@ def decide_on_severity(measured: int, open_severity: int | None) -> Decision:
 def channels_for(severity: int) -> tuple[str, ...]:
     """SPEC 5: warning -> email; critical -> email + SMS. A clearing goes where the alert went."""
     return ("email", "sms") if severity >= CRITICAL else ("email",)
+
+
+@dataclass(frozen=True)
+class FailingThresholds:
+    """For "X failing" rules: warning after more than ``warning_count`` consecutive failures or once failing
+    for ``warning_minutes``; critical once failing for ``critical_minutes`` (or more than
+    ``critical_count`` failures). A blank threshold is not used."""
+
+    warning_count: int | None = None
+    warning_minutes: int | None = None
+    critical_count: int | None = None
+    critical_minutes: int | None = None
+
+
+def failing_severity(failures: int, failing_minutes: float, thresholds: FailingThresholds) -> int:
+    """Severity of something that failed ``failures`` times in a row over ``failing_minutes``."""
+    if failures <= 0:
+        return NONE
+    t = thresholds
+    if (t.critical_minutes is not None and failing_minutes >= t.critical_minutes) or (
+        t.critical_count is not None and failures > t.critical_count
+    ):
+        return CRITICAL
+    if (t.warning_minutes is not None and failing_minutes >= t.warning_minutes) or (
+        t.warning_count is not None and failures > t.warning_count
+    ):
+        return WARNING
+    return NONE

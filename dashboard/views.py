@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.dateparse import parse_datetime
 
 from dashboard import figures
-from integration_server.health import collect_health
+from integration_server.health import collect_health, problems_needing_attention
 
 
 def ops_admin_index(request):
@@ -12,10 +12,17 @@ def ops_admin_index(request):
         # The figures span every app; an account without this view permission gets the plain app list.
         return admin.site.index(request)
     board = figures.collect()
+    health = _for_display(collect_health())
+    attention = problems_needing_attention()
+    linked = {item.text for item in attention}
     return admin.site.index(
         request,
         extra_context={
-            "health": _for_display(collect_health()),
+            "health": health,
+            "attention": attention,
+            # the kernel's own problems (database, heartbeat, schedules) that no linked item already says
+            "other_problems": [p for p in health.get("problems", []) if p not in linked],
+            "other_warnings": [w for w in health.get("warnings", []) if w not in linked],
             "board": board,
             "charts": board.charts,
         },

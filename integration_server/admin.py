@@ -2,15 +2,32 @@
 
 from axes.admin import AccessAttemptAdmin
 from django.contrib import admin, messages
+from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 from django_q import admin as django_q_admin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
-from integration_server.models import JobAttempt, OutboundJob, RawPayload, ScheduleRun, WorkerHeartbeat
+from integration_server.admin_secrets import HTTPS_URL_OVERRIDES
+from integration_server.models import (
+    ConnectionChange,
+    JobAttempt,
+    OutboundJob,
+    RawPayload,
+    ScheduleRun,
+    WorkerHeartbeat,
+)
 from integration_server.outbox import runner
 from integration_server.outbox.registry import policy_for
+
+# Every URL field of every admin form registered after this module (the apps' admins: the kernel comes first in
+# INSTALLED_APPS) takes http(s) addresses only, and reads a typed host as https://.
+FORMFIELD_FOR_DBFIELD_DEFAULTS[models.URLField] = {
+    **FORMFIELD_FOR_DBFIELD_DEFAULTS.get(models.URLField, {}),
+    **HTTPS_URL_OVERRIDES[models.URLField],
+}
 
 # Third-party actions that declare no permission: running a task again needs change, and removing the
 # expired login lockouts (django-axes) delete.
@@ -166,6 +183,31 @@ class RawPayloadAdmin(admin.ModelAdmin):
             "<i>{} encrypted bytes stored</i>",
             len(RawPayload.objects.filter(pk=obj.pk).values_list("body", flat=True)[0] or b""),
         )
+
+
+@admin.register(ConnectionChange)
+class ConnectionChangeAdmin(admin.ModelAdmin):
+    """Who changed which account's base URL (old -> new host) or credential (set / replaced / cleared)."""
+
+    list_display = ("changed_at", "changed_by", "account", "account_type", "kind", "field", "change")
+    list_filter = ("kind", "account_type", ("changed_at", admin.DateFieldListFilter))
+    search_fields = ("account", "changed_by", "field")
+    date_hierarchy = "changed_at"
+    ordering = ("-changed_at", "-id")
+    show_full_result_count = False
+
+    @admin.display(description="old -> new")
+    def change(self, obj):
+        return f"{obj.old_value or '-'} -> {obj.new_value or '-'}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ScheduleRun)

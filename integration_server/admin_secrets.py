@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
+from django.core.validators import URLValidator
 from django.db import models
 from django.forms.models import ModelFormMetaclass
 from django.utils import timezone
@@ -36,15 +37,22 @@ def mask_all(pairs: Iterable[tuple[str, Any]]) -> str:
     return format_html_join(", ", "{}: {}", ((name, mask(value)) for name, value in pairs))
 
 
+# URL fields take web addresses only (Django's own check also lets ftp:// through).
+HTTP_URL = URLValidator(
+    schemes=["http", "https"], message="Enter an http:// or https:// address.", code="invalid_scheme"
+)
+
+
 def https_url_fields(field, **kwargs):
-    """``Meta.formfield_callback``: URLs are read as https:// when no scheme is typed."""
+    """``Meta.formfield_callback``: URLs are read as https:// when no scheme is typed; http(s) only."""
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("validators", [HTTP_URL])
     return field.formfield(**kwargs)
 
 
 # The same for ModelAdmin.formfield_overrides (the admin replaces the form's formfield_callback).
-HTTPS_URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URL_OVERRIDES = {models.URLField: {"assume_scheme": "https", "validators": [HTTP_URL]}}
 
 
 @dataclasses.dataclass(frozen=True)

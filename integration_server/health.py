@@ -46,8 +46,19 @@ def collect_health() -> dict:
     oldest_age = None if due["oldest"] is None else round((now - due["oldest"]).total_seconds(), 1)
     report["due_jobs"] = due["count"]
     report["oldest_due_job_age_s"] = oldest_age
-    if oldest_age is not None and oldest_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
-        report["problems"].append("due jobs are waiting too long")
+    report["due_jobs_by_kind"] = {}
+    for kind, count, oldest in (
+        OutboundJob.objects.filter(state=OutboundJob.State.PENDING, next_attempt_at__lte=now)
+        .values_list("kind")
+        .annotate(count=Count("id"), oldest=Min("next_attempt_at"))
+        .order_by("kind")
+    ):
+        kind_age = round((now - oldest).total_seconds(), 1)
+        report["due_jobs_by_kind"][kind] = {"count": count, "oldest_age_s": kind_age}
+        if kind_age > settings.HEALTH_MAX_DUE_JOB_AGE_SECONDS:
+            report["problems"].append(
+                f"{count} due {kind} job(s), the oldest waiting {kind_age / 60:.0f} min"
+            )
     report["failed_jobs"] = OutboundJob.objects.filter(state=OutboundJob.State.FAILED).count()
     flagged = OutboundJob.objects.filter(needs_attention=True).exclude(state=OutboundJob.State.SUCCEEDED)
     report["jobs_needing_attention"] = flagged.count()

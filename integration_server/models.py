@@ -62,12 +62,16 @@ class OutboundJob(models.Model):
     retries_used = models.PositiveIntegerField(
         default=0, help_text="Failed tries counted against the policy."
     )
+    # database defaults too: the webhook fast path writes jobs with a raw INSERT naming only its columns
     lease_expiries = models.PositiveIntegerField(
         default=0,
+        db_default=0,
         help_text="Tries in a row whose worker was lost (lease expired); no retry is spent on them.",
     )
     needs_attention = models.BooleanField(
-        default=False, help_text="Its worker was lost too many times in a row: ops should look at it."
+        default=False,
+        db_default=False,
+        help_text="Its worker was lost too many times in a row: ops should look at it.",
     )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -166,3 +170,29 @@ class RateLimitBucket(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ConnectionChange(models.Model):
+    """A change of a vendor account's base URL or of one of its credentials: who, when, which account, and
+    the host before and after (scheme://host:port) or, for a credential, only set / replaced / cleared."""
+
+    class Kind(models.TextChoices):
+        BASE_URL = "base_url", "Base URL"
+        CREDENTIAL = "credential", "Credential"
+
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.CharField(max_length=150, blank=True)
+    account_type = models.CharField(max_length=100, help_text="app_label.model of the account.")
+    account_id = models.CharField(max_length=64)
+    account = models.CharField(max_length=200, help_text="The account's name when changed.")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    field = models.CharField(max_length=100)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["account_type", "account_id"], name="connection_change_account")]
+
+    def __str__(self):
+        return f"{self.account}: {self.field}"

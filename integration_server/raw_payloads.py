@@ -67,80 +67,52 @@ def ingest_webhook_payload(
     return created
 
 
+def _insert_columns(instance, sql_values: dict[str, str]) -> tuple[str, str, list]:
+    """(quoted columns, placeholders, params) of every concrete column of an unsaved ``instance`` (its
+    defaults included, so a column added to the model later is filled too); ``sql_values`` gives some
+    columns an SQL expression instead of a parameter."""
+    columns, placeholders, params = [], [], []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in sql_values:
+            placeholders.append(sql_values[field.column])
+        else:
+            placeholders.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
+    return ", ".join(columns), ", ".join(placeholders), params
+
+
 def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
+    now = timezone.now()
+    raw_columns, raw_values, raw_params = _insert_columns(RawPayload(**values, received_at=now), {})
+    job = OutboundJob(kind=job_kind, state=OutboundJob.State.PENDING, next_attempt_at=now, created_at=now)
+    job_columns, job_values, job_params = _insert_columns(
+        job,
+        {
+            "dedupe_key": "'raw:' || raw.id",
+            "payload": "jsonb_build_object('raw_payload_id', raw.id)",
+        },
+    )
     raw_table = connection.ops.quote_name(RawPayload._meta.db_table)
     job_table = connection.ops.quote_name(OutboundJob._meta.db_table)
-    body = RawPayload._meta.get_field("body").get_db_prep_value(values["body"], connection)
-    now = timezone.now()
-    # columns added to the job table later (not null, with a model default) get their defaults here
-    extra_columns, extra_values = _job_defaults_beyond(_JOB_COLUMNS_SET_HERE)
-    extra_sql = "".join(f", {connection.ops.quote_name(c)}" for c in extra_columns)
-    extra_params = "".join(", %s" for _ in extra_columns)
     sql = f"""
         WITH raw AS (
-            INSERT INTO {raw_table}
-                (source, delivery_id, kind, external_id, body, received_at, state, error)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, '')
+            INSERT INTO {raw_table} ({raw_columns}) VALUES ({raw_values})
             ON CONFLICT (source, delivery_id) DO NOTHING
             RETURNING id
         ), job AS (
-            INSERT INTO {job_table}
-                (kind, group_key, dedupe_key, payload, state, attempts, retries_used, next_attempt_at,
-                 last_error, created_at, updated_at{extra_sql})
-            SELECT %s, '', 'raw:' || raw.id, jsonb_build_object('raw_payload_id', raw.id), %s, 0, 0, %s,
-                   '', %s, %s{extra_params}
-            FROM raw WHERE %s
+            INSERT INTO {job_table} ({job_columns})
+            SELECT {job_values} FROM raw WHERE %s
             ON CONFLICT DO NOTHING
             RETURNING id
         )
         SELECT raw.id FROM raw
-    """  # noqa: S608 - table names from the models; every value is a parameter
-    params = [
-        values["source"],
-        values["delivery_id"],
-        values["kind"],
-        values["external_id"],
-        body,
-        now,
-        values["state"],
-        job_kind,
-        OutboundJob.State.PENDING,
-        now,
-        now,
-        now,
-        *extra_values,
-        relevant,
-    ]
+    """  # noqa: S608 - names from the models; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*raw_params, *job_params, relevant])
         return cursor.fetchone() is not None
-
-
-_JOB_COLUMNS_SET_HERE = frozenset(
-    {
-        "id",
-        "kind",
-        "group_key",
-        "dedupe_key",
-        "payload",
-        "state",
-        "attempts",
-        "retries_used",
-        "next_attempt_at",
-    }
-    | {"last_error", "created_at", "updated_at"}
-)
-
-
-def _job_defaults_beyond(columns: frozenset) -> tuple[list[str], list]:
-    """The job table's other NOT NULL columns that have a model default, with those defaults."""
-    names, values = [], []
-    for field in OutboundJob._meta.concrete_fields:
-        if field.column in columns or field.null or not field.has_default():
-            continue
-        names.append(field.column)
-        values.append(field.get_db_prep_save(field.get_default(), connection))
-    return names, values
 
 
 def _ingest_portable(values: dict, job_kind: str, relevant: bool) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,3 +101,24 @@ def records_schedule_run(name: str):
         return inner
 
     return wrap
+
+
+def retry_run_later(func: str, args: tuple, attempt: int) -> datetime:
+    """Run a scheduled task again soon after it failed, with the outbox's backoff (30 s, 60 s, ... 5 min for
+    ``attempt`` 1, 2, ...) instead of at its next interval: a one-off django-q2 schedule. ``args`` (literals
+    only) carry what the task needs to resume."""
+    from django_q.models import Schedule
+
+    from integration_server.outbox.backoff import retry_delay_seconds
+
+    at = timezone.now() + timedelta(seconds=retry_delay_seconds(attempt))
+    Schedule.objects.create(
+        name=f"retry:{func.rsplit('.', 1)[-1][:40]}:{uuid.uuid4().hex[:12]}",
+        func=func,
+        args=repr(tuple(args)),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,
+        next_run=at,
+    )
+    log.info("schedule.retry_later", extra={"func": func, "attempt": attempt, "at": at.isoformat()})
+    return at

@@ -156,6 +156,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_TMP_DIR = env.path("IMPORT_TMP_DIR", default=VAR_DIR / "import-tmp")
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "integration_server.import_storage.PrivateImportStorage"
 
+# Vendor base-URL overrides outside DEBUG: https on the vendor's own hosts, or one of these hosts (simulators,
+# sandboxes, a Mirakl operator's own domain; ".example.com" allows its subdomains). bin/serve adds 127.0.0.1.
+ALLOWED_VENDOR_HOSTS_EXTRA = env.list("ALLOWED_VENDOR_HOSTS_EXTRA", default=[])
+
 # --- encryption at rest (SPEC 7) ------------------------------------------------------------------
 # Comma-separated base64 32-byte keys; the first encrypts, every one decrypts (rotation).
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
@@ -199,8 +203,13 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=240)
 OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG = env.int("OUTBOX_LEASE_EXPIRIES_BEFORE_FLAG", default=5)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=200)
 RAW_PAYLOAD_RETENTION_DAYS = env.int("RAW_PAYLOAD_RETENTION_DAYS", default=90)
+# Each worker process writes the heartbeat this often (and sweeps when the scheduler has not for 2 min).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=30.0)
+# Buyer / recipient data (orders, shipments, notifications) is erased this long after the order ships.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env.int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", default=300)
-HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=1800)
+# A due job waiting longer than this (per kind) is a stalled intake: /healthz answers 503.
+HEALTH_MAX_DUE_JOB_AGE_SECONDS = env.int("HEALTH_MAX_DUE_JOB_AGE_SECONDS", default=600)
 
 # --- HTTP client base -----------------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)

@@ -18,3 +18,6 @@ def _restore_context(sender, func, task, **kwargs):
 def connect():
     pre_enqueue.connect(_attach_context, dispatch_uid="integration_server.attach_context")
     pre_execute.connect(_restore_context, dispatch_uid="integration_server.restore_context")
+    from integration_server.outbox import worker_life
+
+    worker_life.connect()  # heartbeat and start-up sweep from each worker process

@@ -7,3 +7,10 @@ from integration_server.schedules import records_schedule_run
 @records_schedule_run("purge-raw-payloads")
 def purge_raw_payloads_task() -> int:
     return purge_raw_payloads()
+
+
+@records_schedule_run("purge-personal-data")
+def purge_personal_data_task() -> dict:
+    from integration_server.retention import purge_personal_data
+
+    return purge_personal_data()

@@ -12,25 +12,31 @@ stored), 400 malformed body, 413 oversized body, 503 when the database is down. 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import UnreadablePostError
+from django.http import HttpResponse, UnreadablePostError
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import APIException, AuthenticationFailed, ParseError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integration_server.connection_reuse import skip_health_check_for_this_request
 from integration_server.crypto import DecryptionError
+from integration_server.json_bodies import parse_json_body
 from integration_server.raw_payloads import ingest_webhook_payload, webhook_kind
 
 log = logging.getLogger(__name__)
+
+# The 2xx answers, rendered once (DRF's renderer and negotiation are not needed for a constant body).
+ACCEPTED = b'{"status":"accepted"}'
+DUPLICATE = b'{"status":"duplicate"}'
 
 
 class PayloadTooLarge(APIException):
@@ -85,6 +91,16 @@ class WebhookSignatureAuthentication(BaseAuthentication):
         return 'Signature realm="webhook"'
 
 
+class AlwaysJSON(BaseContentNegotiation):
+    """A webhook answers JSON whatever the sender accepts: no Accept parsing per request."""
+
+    def select_parser(self, request, parsers):
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class WebhookView(APIView):
     """Subclass per source: set ``source``, implement ``verify``; optionally ``delivery_id``, ``kind_of``,
     ``external_id``, ``is_relevant``. Processing is the outbox job ``webhook.<source>``, registered by the app
@@ -94,13 +110,15 @@ class WebhookView(APIView):
     authentication_classes = [WebhookSignatureAuthentication]
     permission_classes = [AllowAny]
     parser_classes = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AlwaysJSON
     max_body_bytes = settings.WEBHOOK_MAX_BODY_BYTES
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
         raise NotImplementedError
 
     def parse(self, body: bytes):
-        return json.loads(body)
+        return parse_json_body(body)  # bounded: depth, NUL, surrogates, NaN, 64-bit integers
 
     def delivery_id(self, request, payload, body: bytes) -> str | None:
         return None  # None = a digest of the body
@@ -156,8 +174,9 @@ class WebhookView(APIView):
         except DatabaseError:
             log.exception("webhook.store_failed", extra={"source": self.source})
             return Response({"error": "temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        log.info(
+        # Each delivery is in the access log and a raw payload row (kind, state): no second log line.
+        log.debug(
             "webhook.received",
             extra={"source": self.source, "kind": kind, "duplicate": not created, "relevant": relevant},
         )
-        return Response({"status": "accepted" if created else "duplicate"}, status=status.HTTP_200_OK)
+        return HttpResponse(ACCEPTED if created else DUPLICATE, content_type="application/json")

@@ -18,6 +18,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.spreadsheets import EXPORT_FORMATS
 from inventory.models import (
     AccountStockPolicy,
@@ -32,6 +33,18 @@ from inventory.models import (
 from inventory.resources import SkuRatioOverrideResource
 from inventory.services.context import AllocationContext, exclusion_reason
 from inventory.services.explain import explain_sku
+from inventory.services.republish import request_reallocation
+from marketplaces.admin import register_account_action
+
+# The policy numbers that change what allocation computes (the threshold and interval do not).
+ALLOCATION_POLICY_FIELDS = {"safety_stock", "max_oversell_pct", "min_publish_qty"}
+REALLOCATION_QUEUED = (
+    "The affected SKUs are being reallocated; the marketplaces get the new quantities within seconds."
+)
+
+
+PUBLISH_NOW_MAX_SKUS = 10_000  # beyond that: manage.py publish_stock
+RESYNC_MAX_SKUS = 50  # one Zoho call each (100 a minute per organisation)
 
 
 @admin.register(StockPolicy)
@@ -49,6 +62,12 @@ class StockPolicyAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return not StockPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if ALLOCATION_POLICY_FIELDS & set(form.changed_data):
+            request_reallocation(all_skus=True, reason="stock policy edited")
+            messages.info(request, REALLOCATION_QUEUED)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -91,7 +110,7 @@ class ZohoConnectionForm(WriteOnlySecretsForm):
 
 
 @admin.register(ZohoConnection)
-class ZohoConnectionAdmin(admin.ModelAdmin):
+class ZohoConnectionAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ZohoConnectionForm
     list_display = ("organization_id", "accounts_url", "api_base_url", "stock_field", "last_full_resync_at")
     readonly_fields = ("api_domain", "access_token_expires_at", "last_full_resync_at")
@@ -138,8 +157,25 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
         )
 
 
+RATIO_HELP = (
+    "Share of each SKU's sellable stock published to this account: published = floor((Zoho available − safety "
+    "stock) × ratio). 0 publishes nothing, 1 all of it, at most 1.5. When an SKU's ratios over all accounts add "
+    "up to more than the stock policy's oversell cap (max oversell %, 150 % = 1.5), each is scaled by cap / sum "
+    "before rounding down, so the marketplaces together never get more than the cap. Example: 10 available, "
+    "safety stock 1, ratio 0.5 → 4 units."
+)
+
+
+class RatioHelpMixin:
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "ratio" and field is not None:
+            field.help_text = RATIO_HELP
+        return field
+
+
 @admin.register(AccountStockPolicy)
-class AccountStockPolicyAdmin(SimpleHistoryAdmin):
+class AccountStockPolicyAdmin(RatioHelpMixin, SimpleHistoryAdmin):
     list_display = ("account", "ratio", "publish_enabled", "allocation")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
@@ -162,10 +198,27 @@ class AccountStockPolicyAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        changed = set(form.changed_data)
+        if not change or {"publish_enabled", "account"} & changed:
+            request_reallocation(all_skus=True, reason=f"account ratio of {obj.account} edited")
+        elif "ratio" in changed:  # SKUs with an override for this account keep their ratio
+            request_reallocation(
+                all_skus=True,
+                unless_override_for=obj.account_id,
+                reason=f"account ratio of {obj.account} edited",
+            )
         self._warn_cap(request)
         reason = exclusion_reason(obj.account, obj)
         if reason:
             messages.warning(request, f"{obj.account.name} takes no part in the allocation: {reason}.")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        request_reallocation(all_skus=True, reason=f"account ratio of {obj.account} deleted")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        request_reallocation(all_skus=True, reason="account ratios deleted")
 
     @staticmethod
     def _warn_cap(request):
@@ -181,7 +234,7 @@ class AccountStockPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SkuRatioOverride)
-class SkuRatioOverrideAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
+class SkuRatioOverrideAdmin(RatioHelpMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     import_formats = [CSV, XLSX]
     export_formats = EXPORT_FORMATS  # formulas escaped
@@ -192,8 +245,24 @@ class SkuRatioOverrideAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
     list_select_related = ("account",)
     ordering = ("sku", "account")
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        request_reallocation(skus=[obj.sku], reason="per-SKU override deleted")
+
+    def delete_queryset(self, request, queryset):
+        skus = list(queryset.values_list("sku", flat=True))
+        super().delete_queryset(request, queryset)
+        request_reallocation(skus=skus, reason="per-SKU overrides deleted")
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        request_reallocation(skus=[obj.sku, form.initial.get("sku")], reason="per-SKU override edited")
+        if not StockLevel.objects.filter(sku=obj.sku).exists():
+            messages.warning(
+                request,
+                f"No stock is known for SKU {obj.sku!r} (Zoho has not reported it): check the spelling. The "
+                "override is saved and applies once the SKU appears.",
+            )
         from inventory.allocation import effective_ratios
         from inventory.services.context import AllocationContext
 
@@ -228,9 +297,47 @@ class StockLevelAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     ordering = ("sku",)
+    actions = ["publish_now", "resync_from_zoho"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(
+        description="Publish now (re-send the computed quantities, even unchanged)", permissions=["change"]
+    )
+    def publish_now(self, request, queryset):
+        skus = list(queryset.values_list("sku", flat=True)[:PUBLISH_NOW_MAX_SKUS])
+        request_reallocation(skus=skus, force=True, reason="Publish now (stock levels)")
+        self.message_user(
+            request,
+            f"Publishing {len(skus)} SKU(s) to every marketplace account now: the computed quantities are "
+            "sent even where unchanged (see each SKU's explain page).",
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description="Resync from Zoho (read Zoho's figure again, reset the shadow stock)",
+        permissions=["change"],
+    )
+    def resync_from_zoho(self, request, queryset):
+        from inventory.services.zoho_sync import resync_skus_from_zoho
+
+        skus = list(queryset.values_list("sku", flat=True)[:RESYNC_MAX_SKUS])
+        try:
+            result = resync_skus_from_zoho(skus)
+        except ZohoConnection.DoesNotExist:
+            self.message_user(request, "No Zoho connection configured.", messages.ERROR)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to ops; typed errors carry no secrets
+            self.message_user(request, f"Zoho could not be read: {exc}", messages.ERROR)
+            return
+        text = (
+            f"{result['resynced']} SKU(s) read from Zoho, {result['changed']} changed, "
+            f"{result['to_push']} quantities to push."
+        )
+        if result["without_zoho_item"]:
+            text += f" Never seen from Zoho (no item id): {', '.join(result['without_zoho_item'][:10])}."
+        self.message_user(request, text, messages.SUCCESS if not result["invalid"] else messages.WARNING)
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -341,3 +448,23 @@ class StockEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.action(
+    description="Publish now (re-send every computed quantity, even unchanged)", permissions=["change"]
+)
+def publish_stock_now(modeladmin, request, queryset):
+    """On the marketplace accounts list: corrects quantities changed by hand on the marketplace."""
+    accounts = list(queryset)
+    request_reallocation(
+        all_skus=True, force=True, account_ids=[a.pk for a in accounts], reason="Publish now"
+    )
+    modeladmin.message_user(
+        request,
+        f"Publishing every SKU's computed quantity to {', '.join(a.name for a in accounts)} now "
+        "(accounts that take no part in the allocation get nothing).",
+        messages.SUCCESS,
+    )
+
+
+register_account_action(publish_stock_now)

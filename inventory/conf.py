@@ -9,5 +9,8 @@ DEFAULTS = {
     # Nightly full resync (cron, UTC) and the incremental sync by last-modified time (minutes; 0 = off).
     "ZOHO_RESYNC_CRON": "30 2 * * *",
     "ZOHO_INCREMENTAL_SYNC_MINUTES": 30,
+    # Scheduled full republish (cron, UTC): every SKU's computed quantity re-sent to every account even
+    # when unchanged, so hand edits on a marketplace do not last. Blank = off. Default weekly (Sun 03:45).
+    "STOCK_REPUBLISH_CRON": "45 3 * * 0",
 }
 __getattr__ = app_settings(DEFAULTS)

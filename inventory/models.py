@@ -84,6 +84,11 @@ class ZohoConnection(models.Model):
         null=True, blank=True, help_text="Last-modified watermark of the incremental item sync."
     )
     last_full_resync_at = models.DateTimeField(null=True, blank=True)
+    # Sync health (issue 16): the last successful sync, the run of failures since, the last error.
+    last_sync_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_failures = models.PositiveIntegerField(default=0, editable=False)
+    sync_failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sync_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = "Zoho connection"
@@ -94,6 +99,12 @@ class ZohoConnection(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from inventory.clients.zoho import ACCOUNTS_HOSTS, API_HOSTS
+
+        check_urls(self, "Zoho", {"accounts_url": ACCOUNTS_HOSTS, "api_base_url": API_HOSTS})
 
 
 class AccountStockPolicy(models.Model):

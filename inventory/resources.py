@@ -51,6 +51,24 @@ class SkuRatioOverrideResource(resources.ModelResource):
         report_skipped = False
         use_transactions = True
 
+    def before_import(self, dataset, **kwargs):
+        self.touched_skus: set[str] = set()
+
+    def after_save_instance(self, instance, row, **kwargs):
+        self.touched_skus.add(instance.sku)
+
+    def after_delete_instance(self, instance, row, **kwargs):
+        self.touched_skus.add(instance.sku)
+
+    def after_import(self, dataset, result, **kwargs):
+        """The imported SKUs are reallocated (a job in the import's transaction: a dry run or a file with
+        bad rows rolls it back with the rows)."""
+        from inventory.services.republish import request_reallocation
+
+        touched = getattr(self, "touched_skus", set())
+        if touched and not (result.has_errors() or result.has_validation_errors()):
+            request_reallocation(skus=touched, reason="per-SKU overrides imported")
+
     def before_import_row(self, row, **kwargs):
         row["sku"] = str(row.get("sku") or "").strip()
 

@@ -32,3 +32,10 @@ def rebalance_if_due():
     from inventory.services.rebalance import rebalance_if_due as run
 
     return run()
+
+
+@records_schedule_run("inventory.republish")
+def republish_all():
+    from inventory.services.republish import publish_stock
+
+    return publish_stock(force=True).line()

@@ -7,7 +7,6 @@ class LogisticsConfig(AppConfig):
 
     def ready(self):
         from integration_server.retention import register_personal_data_purger
-
         from logistics import retention
 
         register_personal_data_purger(

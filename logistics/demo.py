@@ -1,6 +1,12 @@
 """First-run demo data: ShipStation, Shopify and 17TRACK accounts on the local simulators."""
 
-from logistics.models import EccangAccount, ShipStationAccount, ShopifyShop, TrackingAccount
+from logistics.models import (
+    EccangAccount,
+    EccangAfterSalesRule,
+    ShipStationAccount,
+    ShopifyShop,
+    TrackingAccount,
+)
 
 
 def seed() -> list[str]:
@@ -29,7 +35,7 @@ def seed() -> list[str]:
     lines.append(f"{'created' if created else 'kept'} Shopify shop {shop.name} -> {shop.api_base_url}")
     tracking, created = TrackingAccount.objects.get_or_create(
         provider="17track",
-        defaults={"api_base_url": "http://127.0.0.1:8105/track/v2.2", "api_key": "sim-17track-key"},
+        defaults={"api_base_url": "http://127.0.0.1:8105", "api_key": "sim-17track-key"},
     )
     lines.append(f"{'created' if created else 'kept'} 17TRACK account -> {tracking.api_base_url}")
     eccang, created = EccangAccount.objects.get_or_create(
@@ -41,7 +47,14 @@ def seed() -> list[str]:
             "app_secret": "sim-eccang-secret",
         },
     )
+    # The simulator's after-sales orders ship with method AS-PARTS (logistics/simulators/eccang.py).
+    rule, made = EccangAfterSalesRule.objects.get_or_create(
+        account=eccang,
+        kind=EccangAfterSalesRule.Kind.SHIPPING_METHOD,
+        defaults={"values": "AS-PARTS", "note": "demo: after-sales parts shipments"},
+    )
     lines.append(
-        f"{'created' if created else 'kept'} Eccang account -> {eccang.api_base_url} (no after-sales rule yet)"
+        f"{'created' if created else 'kept'} Eccang account -> {eccang.api_base_url}"
+        f" ({'with' if made else 'kept'} after-sales rule: {rule})"
     )
     return lines

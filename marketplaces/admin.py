@@ -10,11 +10,12 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
@@ -25,6 +26,7 @@ from integration_server.admin_secrets import (
     mask,  # noqa: F401 - still importable from here
     mask_all,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.restorable import restorable
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
@@ -55,7 +57,65 @@ def merge_keys(stored, update: dict) -> dict:
     return creds
 
 
+_EXTRA_ACCOUNT_ACTIONS: list = []
+
+
+def register_account_action(fn) -> None:
+    """Lower apps add admin actions to the account list (inventory: "Publish now")."""
+    if fn not in _EXTRA_ACCOUNT_ACTIONS:
+        _EXTRA_ACCOUNT_ACTIONS.append(fn)
+
+
+AMAZON_REGIONS = [
+    ("na", "North America (US, CA, MX, BR)"),
+    ("eu", "Europe (UK, DE, FR, IT, ES, NL, ...)"),
+    ("fe", "Far East (JP, AU, SG)"),
+]
+AMAZON_ID = RegexValidator(r"^[A-Z0-9]{8,20}$", "Amazon ids are 8-20 capital letters and digits.")
+# Amazon form fields -> keys of ``options``
+AMAZON_OPTION_FIELDS = {
+    "amazon_marketplace_ids": "marketplace_ids",
+    "amazon_seller_id": "seller_id",
+    "amazon_product_type": "product_type",
+    "amazon_region": "region",
+}
+
+# A function giving the ShipStation stores [(id, label)] for the store picker; logistics sets it (this app does
+# not import logistics). It may raise: the form then asks for the id by hand.
+_store_lookup: list = [None]
+
+
+def set_store_lookup(fn) -> None:
+    _store_lookup[0] = fn
+
+
 class MarketplaceAccountForm(WriteOnlySecretsForm):
+    amazon_marketplace_ids = forms.CharField(
+        required=False,
+        label="Marketplace ids",
+        help_text="Amazon marketplaces this seller account sells on, comma-separated, e.g. ATVPDKIKX0DER (US), "
+        "A2EUQ1WTGCTBG2 (CA). Orders are pulled from these. Blank = US.",
+    )
+    amazon_seller_id = forms.CharField(
+        required=False,
+        label="Seller id",
+        validators=[AMAZON_ID],
+        help_text="Your merchant token (Seller Central → Settings → Account info → Merchant token), needed to "
+        "update listing quantities.",
+    )
+    amazon_product_type = forms.CharField(
+        required=False,
+        label="Product type",
+        help_text="Amazon product type of the listings, sent with quantity updates (e.g. BICYCLE). Blank = "
+        "PRODUCT.",
+    )
+    amazon_region = forms.ChoiceField(
+        required=False,
+        label="Region",
+        choices=[("", "North America (default)"), *AMAZON_REGIONS],
+        help_text="The Selling Partner API region of the marketplaces above (picks the API host).",
+    )
+
     secret_input_prefix = "new_"
     secret_fields = (
         Secret(
@@ -85,6 +145,43 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
             "pull_interval_minutes",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = self.instance.options or {}
+        for field, key in AMAZON_OPTION_FIELDS.items():
+            value = options.get(key, "")
+            self.initial.setdefault(field, ", ".join(value) if isinstance(value, list) else value)
+        if "shipstation_store_id" in self.fields:
+            self._store_picker(self.fields["shipstation_store_id"])
+
+    @staticmethod
+    def _store_picker(field) -> None:
+        """The stores of the ShipStation account as suggestions (a datalist); the id can always be typed."""
+        lookup = _store_lookup[0]
+        if lookup is None:
+            return
+        try:
+            stores = lookup()
+        except Exception as exc:  # noqa: BLE001 - any failure: fall back to typing the id
+            field.help_text = (
+                f"Could not read the stores from ShipStation ({type(exc).__name__}): type the store id by hand "
+                "(ShipStation → Settings → Stores)."
+            )
+            return
+        field.widget = forms.TextInput(attrs={"list": "shipstation-stores", "inputmode": "numeric"})
+        field.help_text = format_html(
+            "Pick one of your ShipStation stores, or type its id.{}<datalist id='shipstation-stores'>{}</datalist>",
+            format_html(" Stores: {}.", format_html_join(", ", "{} = {}", stores)) if stores else "",
+            format_html_join("", "<option value='{}'>{}</option>", stores),
+        )
+
+    def clean_amazon_marketplace_ids(self):
+        ids = [i.strip().upper() for i in (self.cleaned_data.get("amazon_marketplace_ids") or "").split(",")]
+        ids = [i for i in ids if i]
+        for value in ids:
+            AMAZON_ID(value)
+        return ids
+
     def clean_options(self):
         options = self.cleaned_data.get("options") or {}
         if self.cleaned_data.get("channel") == "ebay" and isinstance(options, dict):
@@ -106,6 +203,20 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
                 )
         return options
 
+    def clean(self):
+        cleaned = super().clean()
+        options = cleaned.get("options")
+        if cleaned.get("channel") == "amazon" and isinstance(options, dict):
+            options = dict(options)
+            for field, key in AMAZON_OPTION_FIELDS.items():
+                value = cleaned.get(field)
+                if value:
+                    options[key] = value
+                else:
+                    options.pop(key, None)
+            cleaned["options"] = options
+        return cleaned
+
     def clean_new_credentials(self):
         value = self.cleaned_data.get("new_credentials")
         if value in (None, ""):
@@ -116,7 +227,7 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(SimpleHistoryAdmin):
+class MarketplaceAccountAdmin(ConnectionAuditMixin, SimpleHistoryAdmin):
     form = MarketplaceAccountForm
     list_display = (
         "name",
@@ -128,6 +239,7 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         "orders_watermark",
         "last_pull_at",
         "pull_ok",
+        "pull_health",
         "credentials_ok",
         "channel_support",
     )
@@ -141,6 +253,9 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         "orders_watermark",
         "last_pull_at",
         "last_pull_error",
+        "last_pull_success_at",
+        "pull_failures",
+        "pull_failing_since",
         "pull_checkpoint_since",
         "pull_checkpoint_until",
         "pull_checkpoint_at",
@@ -157,11 +272,27 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
             {"fields": ("api_base_url", "auth_base_url", "stored_credentials", "new_credentials", "options")},
         ),
         (
+            "Amazon options (Amazon accounts only; other channels use the options above)",
+            {"fields": tuple(AMAZON_OPTION_FIELDS)},
+        ),
+        (
             "Credentials health",
             {"fields": ("refresh_token_issued_at", "refresh_token_age", "auth_problem", "config_problem")},
         ),
         ("Orders", {"fields": ("shipstation_store_id", "pull_interval_minutes", "orders_watermark")}),
-        ("Last pull", {"fields": ("last_pull_at", "last_pull_error", "created_at")}),
+        (
+            "Last pull",
+            {
+                "fields": (
+                    "last_pull_at",
+                    "last_pull_error",
+                    "last_pull_success_at",
+                    "pull_failures",
+                    "pull_failing_since",
+                    "created_at",
+                )
+            },
+        ),
         (
             "Interrupted pull (resumes at the next run)",
             {"fields": ("pull_checkpoint_since", "pull_checkpoint_until", "pull_checkpoint_at")},
@@ -189,6 +320,19 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         if not obj.enabled:
             return "disabled: no orders pulled, no stock published"
         return "supported"
+
+    @admin.display(description="pull health")
+    def pull_health(self, obj):
+        """Last success, and the run of failures with the last error (issue 16)."""
+        success = obj.last_pull_success_at.strftime("%Y-%m-%d %H:%M") if obj.last_pull_success_at else "never"
+        if not obj.pull_failures:
+            return f"OK, last success {success}"
+        return format_html(
+            '<strong style="color:#ba2121">{} consecutive failure(s)</strong>, last success {}: {}',
+            obj.pull_failures,
+            success,
+            obj.last_pull_error[:200],
+        )
 
     @admin.display(description="last pull ok", boolean=True)
     def pull_ok(self, obj):
@@ -220,6 +364,20 @@ class MarketplaceAccountAdmin(SimpleHistoryAdmin):
         if change and {"options", "channel"} & set(form.changed_data):
             obj.config_problem = ""  # ops changed the setting the marketplace rejected: the next push tells
         super().save_model(request, obj, form, change)
+        from marketplaces.services.account_events import account_changed
+
+        account_changed(obj, set(form.changed_data), created=not change)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not actions:  # a popup, or a user allowed no action at all
+            return actions
+        for fn in _EXTRA_ACCOUNT_ACTIONS:
+            needed = getattr(fn, "allowed_permissions", None)
+            if not needed or not all(getattr(self, f"has_{p}_permission")(request) for p in needed):
+                continue  # an action must declare what it needs; undeclared is never offered
+            actions[fn.__name__] = (fn, fn.__name__, getattr(fn, "short_description", fn.__name__))
+        return actions
 
     def get_urls(self):
         urls = [

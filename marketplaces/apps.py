@@ -6,6 +6,10 @@ class MarketplacesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from integration_server.retention import register_personal_data_purger
+        from marketplaces.retention import erase_orders, orders_past_retention
+
+        register_personal_data_purger("marketplace orders", orders_past_retention, erase_orders)
         from integration_server.schedules import register_schedule
         from integration_server.simulators import register_simulator
         from marketplaces.connectors import register_connector
@@ -30,9 +34,13 @@ class MarketplacesConfig(AppConfig):
         register_simulator("ebay", demo_simulator, 8110)
 
         from integration_server.health import register_health_check
-        from marketplaces.health import account_health
+        from marketplaces.health import account_health, pull_health
 
         register_health_check("marketplace_accounts", account_health)
+        from marketplaces.pull_health import pull_lag
+
+        register_health_check("order_pulls", pull_lag)
+        register_health_check("marketplace_pulls", pull_health)
 
     @staticmethod
     def _register_rithum():

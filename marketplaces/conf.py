@@ -11,6 +11,12 @@ DEFAULTS = {
     # An interrupted pull resumes from its checkpoint (the vendor's next-page token) while the checkpoint is
     # younger than this; an older one starts the window again (Amazon's page tokens stay valid 24 h).
     "ORDERS_RESUME_MAX_AGE_HOURS": 23.0,
+    # A running pull holds its account for this long after its last heartbeat (one every third of it): a
+    # killed pull's account is free again that soon, and the next schedule tick resumes it from its checkpoint.
+    "ORDERS_PULL_LEASE_SECONDS": 30,
+    # /healthz: an enabled account whose complete pulls are this far behind (or three intervals, if longer)
+    # is a problem: a stalled pull, or a backlog growing past the vendor's budget.
+    "HEALTH_MAX_PULL_LAG_MINUTES": 30,
     # Amazon: at most this many SKUs are sent as one patchListingsItem call each; more go as one JSON_LISTINGS_FEED.
     "AMAZON_PATCH_MAX_SKUS": 20,
     # Amazon: how long update_quantities waits for a feed's processing report before it reports the SKUs as

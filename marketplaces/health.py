@@ -32,3 +32,21 @@ def account_health(now=None) -> dict:
         if entry:
             details[account.name] = entry
     return {"details": details, "problems": problems, "warnings": warnings}
+
+
+def pull_health(now=None) -> dict:
+    """Per enabled account: last successful pull, last error, consecutive failures (one query). A failing
+    pull is a warning here; the "marketplace pull failing" alert rule escalates it."""
+    details, warnings = {}, []
+    for name, success, failures, since, error in MarketplaceAccount.objects.filter(enabled=True).values_list(
+        "name", "last_pull_success_at", "pull_failures", "pull_failing_since", "last_pull_error"
+    ):
+        details[name] = {
+            "last_success_at": success.isoformat() if success else None,
+            "consecutive_failures": failures,
+            "failing_since": since.isoformat() if since else None,
+            "last_error": (error[:300] or None) if failures else None,
+        }
+        if failures:
+            warnings.append(f"order pull of {name}: {failures} consecutive failure(s): {error[:200]}")
+    return {"details": details, "warnings": warnings}

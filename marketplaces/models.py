@@ -40,9 +40,20 @@ class MarketplaceAccount(models.Model):
     )
     last_pull_at = models.DateTimeField(null=True, blank=True)
     pull_lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="A pull is running until then (one pull per account at a time)."
+        null=True,
+        blank=True,
+        help_text="A pull is running until then (one pull per account at a time); renewed by its heartbeat.",
+    )
+    pull_lease_holder = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="The pull holding the lease."
     )
     last_pull_error = models.TextField(blank=True)
+    # Pull health (issue 16): the last complete pull, and the run of failures since (a paused pull is neither).
+    last_pull_success_at = models.DateTimeField(null=True, blank=True)
+    pull_failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed pulls.")
+    pull_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the current run of failed pulls began."
+    )
     # An interrupted pull (throttled, failed) resumes here: the window it was reading and the vendor's token
     # of the next page, stored with each page's orders. Cleared when a pull completes.
     pull_checkpoint_since = models.DateTimeField(null=True, blank=True)
@@ -91,6 +102,13 @@ class MarketplaceAccount(models.Model):
     def __str__(self):
         return f"{self.get_channel_display()}: {self.name}"
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from marketplaces.vendor_hosts import hosts_for
+
+        rules, vendor = hosts_for(self.channel)
+        check_urls(self, vendor, rules)
+
 
 class Order(models.Model):
     class State(models.TextChoices):
@@ -132,6 +150,9 @@ class Order(models.Model):
         help_text="Shipping service level the buyer chose (STANDARD, EXPEDITED ...).",
     )
     buyer = EncryptedJSONField(default=dict, blank=True, help_text="Name, email, phone, ship-to: encrypted.")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     raw_payload = models.ForeignKey(
         "integration_server.RawPayload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

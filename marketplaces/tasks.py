@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from integration_server.schedules import records_schedule_run
+from integration_server.http.errors import RetryableError
+from integration_server.schedules import records_schedule_run, retry_run_later
 from marketplaces.models import MarketplaceAccount
-from marketplaces.services.pull import PullPaused, accounts_due, claim_pull, pull_orders, release_pull
+from marketplaces.services.pull import PullPaused, accounts_due, holding_pull, pull_orders
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +23,23 @@ def pull_due_accounts() -> dict:
     return {"dispatched": len(due)}
 
 
-def pull_account(account_id: int) -> str:
+PULL_RUN_RETRIES = 3  # 30 s, 60 s, 120 s after a failed page (then the account's next interval)
+
+
+def pull_account(account_id: int, attempt: int = 0) -> str:
+    """Pull one account. A page failing with a 5xx or a timeout is retried within the run (the outbox's
+    backoff): the pages read are stored, and the retry continues from the checkpoint."""
     account = MarketplaceAccount.objects.get(pk=account_id)
     if not account.enabled:
         return "disabled"
-    if not claim_pull(account):
-        return "a pull of this account is already running"
-    try:
-        return pull_orders(account).line()
-    except PullPaused as paused:  # the vendor's budget ran out midway: the next run resumes, not a failure
-        return f"{account.name}: {paused}"
-    finally:
-        release_pull(account)
+    with holding_pull(account) as holder:
+        if not holder:
+            return "a pull of this account is already running"
+        try:
+            return pull_orders(account).line()
+        except PullPaused as paused:  # the budget ran out midway: the next run resumes, not a failure
+            return f"{account.name}: {paused}"
+        except RetryableError:
+            if attempt < PULL_RUN_RETRIES:
+                retry_run_later("marketplaces.tasks.pull_account", (account_id, attempt + 1), attempt + 1)
+            raise

@@ -15,6 +15,7 @@ from import_export.admin import ExportActionMixin
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.crypto import lookup_hash
+from integration_server.safe_urls import EMAIL_CSP
 from integration_server.spreadsheets import EXPORT_FORMATS
 from notifications.models import Notification, NotificationEvent, NotificationKind
 from notifications.resources import NotificationResource
@@ -257,6 +258,13 @@ def _shop_for_preview(shop_id):
 
 
 def _rendered(kind: str, context: dict, fmt: str | None, from_email: str = "") -> HttpResponse:
+    """The email as a page of its own; its CSP forbids scripts, forms, frames and any fetch but images."""
+    response = _email_page(kind, context, fmt, from_email)
+    response["Content-Security-Policy"] = EMAIL_CSP
+    return response
+
+
+def _email_page(kind: str, context: dict, fmt: str | None, from_email: str) -> HttpResponse:
     subject, text, html = render_email(kind, context)
     if fmt == "text":
         sender = f"From: {from_email}\n" if from_email else ""

@@ -6,9 +6,13 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from anymail.signals import tracking
         from integration_server.retention import register_personal_data_purger
+        from notifications.retention import erase_notifications, notifications_past_retention
 
+        register_personal_data_purger("customer emails", notifications_past_retention, erase_notifications)
+        from anymail.signals import tracking
+
+        from integration_server.retention import register_personal_data_purger
         from notifications.retention import erase_notifications, notifications_past_retention
 
         register_personal_data_purger("customer emails", notifications_past_retention, erase_notifications)

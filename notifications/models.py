@@ -50,6 +50,9 @@ class Notification(models.Model):
     from_email = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300, blank=True, help_text="As rendered when sent.")
     context = EncryptedJSONField(default=dict, blank=True, help_text="Template data (encrypted).")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the last try failed, or why it was not sent.")
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -95,7 +98,7 @@ class NotificationEvent(models.Model):
     recipient_hash = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(max_length=40, blank=True)
-    mta_response = models.CharField(max_length=1000, blank=True)
+    mta_response = EncryptedTextField(blank=True, default="", help_text="The MTA's answer (encrypted).")
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,10 +8,18 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from integration_server.crypto import lookup_hash
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import PermanentError
 
 API_VERSION = "2010-04-01"
+API_HOSTS = ("api.twilio.com",)  # base-URL overrides (integration_server.vendor_hosts)
+
+
+def sid_reference(account_sid: str) -> str:
+    """What rate-limit keys, logs and errors show instead of the Account SID: a keyed hash, stable per
+    account (so the shared pacing bucket still works), useless without LOOKUP_HASH_KEY."""
+    return "sid-" + lookup_hash(account_sid)[:16]
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class TwilioClient(ApiClient):
         account_sid: str,
         auth_token: str,
         *,
-        base_url: str = "https://api.twilio.com",
+        base_url: str = f"https://{API_HOSTS[0]}",
         from_number: str = "",
         messaging_service_sid: str = "",
         per_minute: float | None = None,
@@ -40,11 +48,15 @@ class TwilioClient(ApiClient):
             raise PermanentError(
                 "the Twilio account has no From number or Messaging Service", vendor=self.vendor
             )
-        super().__init__(base_url, rate_key=f"twilio:{account_sid}", per_minute=per_minute, **kwargs)
+        self._sid_ref = sid_reference(account_sid)
+        super().__init__(base_url, rate_key=f"twilio:{self._sid_ref}", per_minute=per_minute, **kwargs)
         self._sid = account_sid
         self._token = auth_token
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
+
+    def loggable_path(self, path: str) -> str:
+        return path.replace(self._sid, self._sid_ref) if self._sid else path
 
     def auth_headers(self) -> dict[str, str]:
         pair = base64.b64encode(f"{self._sid}:{self._token}".encode()).decode()

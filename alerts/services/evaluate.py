@@ -25,6 +25,7 @@ from alerts.models import (
     RuleKind,
 )
 from alerts.services import texts
+from alerts.services.failing import FAILING_KINDS, failing_states
 from alerts.services.measure import FAILURE_KINDS, Measurement, job_failures, missed_orders
 from alerts.services.recipients import mask_address
 from alerts.services.sending import SEND_EMAIL_KIND, SEND_SMS_KIND
@@ -86,6 +87,9 @@ def evaluate_alerts(now: datetime | None = None, *, dry_run: bool = False) -> Ev
                 plans, stock_events = _stock_plans(rule, open_alerts, now)
                 result.plans.extend(plans)
                 continue
+            if rule.kind in FAILING_KINDS:
+                result.plans.extend(_failing_plans(rule, open_alerts, now))
+                continue
             if rule.kind == RuleKind.MISSED_ORDERS:
                 measurement = missed_orders(now, rule.window_minutes, rule.grace_minutes)
             else:
@@ -111,6 +115,33 @@ def _failures_for(rules: list[AlertRule], now: datetime) -> dict[int, dict[str, 
         if rule.kind in FAILURE_KINDS:
             windows.setdefault(rule.window_minutes, []).append(FAILURE_KINDS[rule.kind])
     return {minutes: job_failures(now, minutes, kinds) for minutes, kinds in windows.items()}
+
+
+def _failing_plans(rule: AlertRule, open_alerts: dict, now: datetime) -> list[Plan]:
+    """One alert per failing subject (account, or the Zoho sync): opened at warning / critical by the
+    consecutive failures and how long it has been failing, cleared by the next success. One query."""
+    thresholds = R.FailingThresholds(
+        rule.warning_count, rule.warning_minutes, rule.critical_count, rule.critical_minutes
+    )
+    states = failing_states(rule.kind)
+    open_by_subject = {subject: a for (rule_id, subject), a in open_alerts.items() if rule_id == rule.pk}
+    plans = []
+    for subject in sorted(set(states) | set(open_by_subject)):
+        state = states.get(subject)
+        alert = open_by_subject.get(subject)
+        minutes = state.minutes(now) if state else 0.0
+        failures = state.failures if state else 0
+        measured = R.failing_severity(failures, minutes, thresholds)
+        decision = R.decide_on_severity(measured, alert.severity if alert else None)
+        if decision.action == R.Action.QUIET:
+            continue
+        details = {
+            "failing_minutes": round(minutes),
+            "last_success_at": state.last_success_at.isoformat() if state and state.last_success_at else None,
+            "last_error": (state.last_error if state else "")[:300],
+        }
+        plans.append(Plan(rule, subject, decision, Measurement(R.Figures(failures), details), alert))
+    return plans
 
 
 def _stock_plans(rule: AlertRule, open_alerts: dict, now: datetime) -> tuple[list[Plan], list[StockEvent]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from alerts.models import AlertRule, OpenOrdersCheck, RuleKind
@@ -30,7 +31,7 @@ def check_open_orders(now: datetime | None = None) -> dict:
             continue
         except Exception as exc:  # noqa: BLE001 - typed vendor errors carry no secrets; one account at a time
             failed += 1
-            OpenOrdersCheck.objects.filter(account=account).update(error=str(exc)[:2000])
+            _record_failure(account, now, str(exc))
             log.warning("alerts.open_orders_failed", extra={"account": account.pk, "error": str(exc)[:300]})
             continue
         ids = [o.marketplace_order_id for o in orders]
@@ -50,7 +51,18 @@ def check_open_orders(now: datetime | None = None) -> dict:
                 "missing_sample": missing[:SAMPLE],
                 "missing_orders": missing_orders,
                 "error": "",
+                "last_success_at": now,
+                "failures": 0,
+                "failing_since": None,
             },
         )
         checked += 1
     return {"checked": checked, "skipped": skipped, "failed": failed}
+
+
+def _record_failure(account, now: datetime, error: str) -> None:
+    """One more consecutive failure of the account's check (the row is made on a first failure)."""
+    check, _ = OpenOrdersCheck.objects.get_or_create(account=account, defaults={"checked_at": now})
+    OpenOrdersCheck.objects.filter(pk=check.pk).update(
+        error=error[:2000], failures=F("failures") + 1, failing_since=check.failing_since or now
+    )

@@ -6,6 +6,12 @@ from alerts.models import AlertEvent, AlertRule, RuleKind, Severity
 from alerts.rules import NONE
 from alerts.services.measure import Measurement
 
+FAILING_WHAT = {
+    RuleKind.MARKETPLACE_PULL_FAILING: "order pull of {subject}",
+    RuleKind.OPEN_ORDERS_CHECK_FAILING: "open-orders check of {subject}",
+    RuleKind.ZOHO_SYNC_FAILING: "Zoho stock sync",
+}
+
 
 def _what(rule: AlertRule, subject: str, m: Measurement) -> str:
     figures = m.figures
@@ -16,6 +22,12 @@ def _what(rule: AlertRule, subject: str, m: Measurement) -> str:
         return f"{figures.count} orders failed to be created in ShipStation in {rule.window_minutes} min"
     if rule.kind == RuleKind.TRACKING_PUSH_FAILURES:
         return f"{figures.count} tracking packages failed to be pushed in {rule.window_minutes} min"
+    if rule.kind in FAILING_WHAT:
+        what = FAILING_WHAT[rule.kind].format(subject=subject)
+        if not figures.count:
+            return f"{what} works again"
+        since = m.details.get("failing_minutes")
+        return f"{what} failing: {figures.count} consecutive failure(s) over {since} min"
     return f"shadow stock of SKU {subject} reached 0"
 
 
@@ -42,10 +54,16 @@ def _thresholds(rule: AlertRule) -> str:
             parts.append(f"> {percent} %")
         return " or ".join(parts) or "-"
 
-    return (
+    text = (
         f"warning {one(rule.warning_count, rule.warning_percent)}, "
         f"critical {one(rule.critical_count, rule.critical_percent)}"
     )
+    if rule.warning_minutes is not None or rule.critical_minutes is not None:
+        text += (
+            f"; failing for {rule.warning_minutes or '-'} min: warning, "
+            f"{rule.critical_minutes or '-'} min: critical"
+        )
+    return text
 
 
 def body(rule: AlertRule, subject: str, kind: str, severity: int, m: Measurement) -> str:
@@ -60,6 +78,10 @@ def body(rule: AlertRule, subject: str, kind: str, severity: int, m: Measurement
                 line += f" ({row['never_pulled']} open on the marketplace, never pulled: "
                 line += ", ".join(row.get("never_pulled_sample") or []) + ")"
             lines.append(line)
+    elif rule.kind in FAILING_WHAT:
+        lines.append(f"Last success: {details.get('last_success_at') or 'never'}")
+        if details.get("last_error"):
+            lines.append(f"Last error: {details['last_error']}")
     elif rule.kind == RuleKind.STOCK_DEPLETED and kind != AlertEvent.Kind.CLEARED:
         lines.append(f"Depletion #{details.get('episode')} of this SKU; 0 is published everywhere.")
     if kind == AlertEvent.Kind.CLEARED:

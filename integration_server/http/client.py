@@ -84,6 +84,11 @@ class ApiClient:
         return False
 
     # --- the call ---------------------------------------------------------------------------------------
+    def loggable_path(self, path: str) -> str:
+        """The path as logs and error messages show it: a client whose paths carry an account identifier
+        replaces it (e.g. with a hash)."""
+        return path
+
     def url_for(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
             return path
@@ -124,6 +129,7 @@ class ApiClient:
         waited = pacing.wait_for_slot(self.rate_key, self.per_minute, self.burst, self.window_seconds)
         started = time.monotonic()
         parts = urlsplit(url)
+        parts = parts._replace(path=self.loggable_path(parts.path))  # logs and errors only; the call uses url
         event = {"vendor": self.vendor, "method": method, "host": parts.hostname, "path": parts.path}
         try:
             response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)

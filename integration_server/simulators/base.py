@@ -193,3 +193,15 @@ def register_simulator(name: str, factory: Callable[[], Simulator], default_port
 
 def registered_simulators() -> dict[str, tuple[Callable[[], Simulator], int]]:
     return dict(_REGISTRY)
+
+
+_DEMO_STORY: list[Callable] = restorable([])
+
+
+def register_demo_story(play: Callable) -> None:
+    """``play(service_url, running_simulators, say=print)``: what ``run_simulators --story`` plays."""
+    _DEMO_STORY[:] = [play]
+
+
+def demo_story() -> Callable | None:
+    return _DEMO_STORY[0] if _DEMO_STORY else None

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 DEFAULT_API_DOMAIN = "https://www.zohoapis.com"
+# Each data centre's hosts: base-URL overrides must name one (integration_server.vendor_hosts).
+_DATA_CENTRES = ("com", "eu", "in", "com.au", "jp", "com.cn", "sa")
+ACCOUNTS_HOSTS = (*(f"accounts.zoho.{dc}" for dc in _DATA_CENTRES), "accounts.zohocloud.ca")
+API_HOSTS = (*(f"www.zohoapis.{dc}" for dc in _DATA_CENTRES), "www.zohoapis.ca")
 TOKEN_MARGIN = timedelta(minutes=5)
 
 

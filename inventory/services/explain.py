@@ -102,7 +102,9 @@ def explain_sku(level: StockLevel) -> dict:
                 "floored": result.floored[account_id],
                 "quantity": result.quantities[account_id],
                 "published": pq.published_quantity if pq else None,
-                "pending": bool(pq and pq.pending) or pq is None,
+                # pending until the marketplace accepts what the current ratios give (a change queued a
+                # reallocation that may not have run yet: the figure above is already the new one)
+                "pending": pq is None or pq.published_quantity != result.quantities[account_id],
                 "ordered_since": pq.ordered_since_publish if pq else 0,
                 "last_result": pq.get_last_result_display() if pq else "",
                 "last_reason": pq.last_reason if pq else "",

@@ -107,8 +107,9 @@ class PushCollector:
 
     write_every = 200
 
-    def __init__(self, ctx: AllocationContext):
+    def __init__(self, ctx: AllocationContext, *, force: bool = False):
         self.ctx = ctx
+        self.force = force  # the jobs re-send their SKUs' quantities even when unchanged ("Publish now")
         self.ready: list[tuple[int, list[str]]] = []
         self.pending: dict[int, list[str]] = defaultdict(list)
         self.seen: dict[int, set[str]] = defaultdict(set)
@@ -151,7 +152,7 @@ class PushCollector:
                 [
                     OutboundJob(
                         kind=PUSH_STOCK,
-                        payload={"account_id": account_id, "skus": skus},
+                        payload=self._payload(account_id, skus),
                         group_key=group_key_for(account_id),
                     )
                     for account_id, skus in small
@@ -159,10 +160,14 @@ class PushCollector:
             )
         for account_id, skus in chunks:  # big payloads one by one: a bulk insert would quote them slowly
             if len(skus) > 1000:
-                enqueue_job(
-                    PUSH_STOCK, {"account_id": account_id, "skus": skus}, group_key=group_key_for(account_id)
-                )
+                enqueue_job(PUSH_STOCK, self._payload(account_id, skus), group_key=group_key_for(account_id))
         self.jobs_written += len(chunks)
+
+    def _payload(self, account_id: int, skus: list[str]) -> dict:
+        payload = {"account_id": account_id, "skus": skus}
+        if self.force:
+            payload["force"] = True
+        return payload
 
 
 def reallocate_and_enqueue(
@@ -219,10 +224,11 @@ def _push_account(account_id: int, jobs: list[OutboundJob]) -> dict:
                 ).values_list("sku", "target_quantity", "published_quantity")
             }
         )
+    forced = {s for job in jobs if job.payload.get("force") for s in skus_of_job[job.pk]}
     updates = [
         QuantityUpdate(sku=sku, quantity=current[sku][0])
         for sku in all_skus
-        if sku in current and current[sku][0] != current[sku][1]
+        if sku in current and (current[sku][0] != current[sku][1] or sku in forced)
     ]
 
     failed: dict[str, Exception] = {}

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
@@ -27,6 +29,37 @@ WATERMARK_OVERLAP = timedelta(minutes=2)
 
 
 def sync_items(
+    *,
+    full: bool,
+    dry_run: bool = False,
+    client: ZohoClient | None = None,
+    progress: Callable[[SyncSummary], None] | None = None,
+) -> SyncSummary:
+    """``_sync_items``, its outcome recorded on the connection (sync health: last success, consecutive
+    failures, last error) unless a dry run."""
+    try:
+        summary = _sync_items(full=full, dry_run=dry_run, client=client, progress=progress)
+    except Exception as exc:
+        if not dry_run:
+            record_sync_failure(exc)
+        raise
+    if not dry_run:
+        ZohoConnection.objects.filter(pk=1).update(
+            last_sync_success_at=timezone.now(), sync_failures=0, sync_failing_since=None, last_sync_error=""
+        )
+    return summary
+
+
+def record_sync_failure(exc: Exception) -> None:
+    now = timezone.now()
+    ZohoConnection.objects.filter(pk=1).update(
+        sync_failures=F("sync_failures") + 1,
+        sync_failing_since=Coalesce("sync_failing_since", Value(now)),
+        last_sync_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+
+
+def _sync_items(
     *,
     full: bool,
     dry_run: bool = False,
@@ -186,4 +219,36 @@ def process_zoho_webhook(raw, payload) -> dict | str:
         "stale": summary.stale > 0,
         "new_sku": summary.new_skus > 0,
         "jobs": summary.jobs,
+    }
+
+
+def resync_skus_from_zoho(skus, client: ZohoClient | None = None) -> dict:
+    """ "Resync from Zoho" of a few SKUs: read each item from Zoho (by its item id), reset its stock level and
+    shadow stock to Zoho's figure even if Zoho's time did not move, reallocate and queue what changed. One
+    Zoho call per SKU; SKUs never seen from Zoho (no item id) are reported, not guessed."""
+    zoho_conn = ZohoConnection.objects.get(pk=1)
+    client = client or ZohoClient(zoho_conn)
+    levels = dict(StockLevel.objects.filter(sku__in=list(skus)).values_list("sku", "zoho_item_id"))
+    records, without_item, invalid = [], [], []
+    for sku in sorted(levels):
+        if not levels[sku]:
+            without_item.append(sku)
+            continue
+        item = {**client.get_item(levels[sku]), "sku": sku}
+        try:
+            records.append(zoho_stock(item, zoho_conn.stock_field, zoho_conn.stock_field_fallback))
+        except InvalidStock:
+            invalid.append(sku)
+    ctx = AllocationContext.load()
+    summary = SyncSummary()
+    with transaction.atomic():
+        collector = PushCollector(ctx)
+        apply_zoho_stock(records, ctx=ctx, collector=collector, summary=summary, replay_equal=True)
+        summary.jobs = collector.flush()
+    return {
+        "resynced": len(records),
+        "changed": summary.changed,
+        "to_push": summary.to_push,
+        "without_zoho_item": without_item,
+        "invalid": invalid,
     }

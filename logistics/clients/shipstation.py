@@ -16,6 +16,7 @@ from integration_server.http.client import ApiClient
 from integration_server.http.errors import AuthenticationError
 
 MAX_ORDERS_PER_CALL = 100
+API_HOSTS = ("ssapi.shipstation.com",)  # base-URL overrides (integration_server.vendor_hosts)
 PAGE_SIZE = 100
 RATE_WINDOW_SECONDS = 60.0
 
@@ -94,8 +95,8 @@ class ShipStationClient(ApiClient):
     def get_resource(self, url: str) -> dict:
         return self.get_json(url)
 
-    def iter_pages(self, path: str, key: str, params: dict) -> Iterator[list[dict]]:
-        page = 1
+    def iter_pages(self, path: str, key: str, params: dict, start_page: int = 1) -> Iterator[list[dict]]:
+        page = start_page
         while True:
             data = self.get_json(path, params={**params, "page": page, "pageSize": PAGE_SIZE})
             yield data.get(key) or []
@@ -103,11 +104,13 @@ class ShipStationClient(ApiClient):
                 return
             page += 1
 
-    def list_shipments(self, **params) -> Iterator[list[dict]]:
-        return self.iter_pages("/shipments", "shipments", {"includeShipmentItems": "true", **params})
+    def list_shipments(self, start_page: int = 1, **params) -> Iterator[list[dict]]:
+        return self.iter_pages(
+            "/shipments", "shipments", {"includeShipmentItems": "true", **params}, start_page
+        )
 
-    def list_fulfillments(self, **params) -> Iterator[list[dict]]:
-        return self.iter_pages("/fulfillments", "fulfillments", params)
+    def list_fulfillments(self, start_page: int = 1, **params) -> Iterator[list[dict]]:
+        return self.iter_pages("/fulfillments", "fulfillments", params, start_page)
 
     # --- account ------------------------------------------------------------------------------------------
     def list_stores(self) -> list[dict]:

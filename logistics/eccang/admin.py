@@ -14,8 +14,11 @@ from integration_server.admin_secrets import (
     WriteOnlySecretsForm,
     https_url_fields,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from logistics.eccang.orders import NO_RULES
 from logistics.models import EccangAccount, EccangAfterSalesRule, EccangOrderStatus, EccangStatusMapping
+
+REWIND_DAYS = 7  # "Poll Eccang now" with a rewind re-reads this far back
 
 
 class EccangAccountForm(WriteOnlySecretsForm):
@@ -69,7 +72,7 @@ class StatusMappingInline(admin.TabularInline):
 
 
 @admin.register(EccangAccount)
-class EccangAccountAdmin(admin.ModelAdmin):
+class EccangAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = EccangAccountForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = (
@@ -82,7 +85,7 @@ class EccangAccountAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("after_sales_state", "last_polled_at", "last_poll_result", "seen_statuses")
     inlines = [RuleInline, StatusMappingInline]
-    actions = ["poll_now", "check_connection"]
+    actions = ["poll_now", "poll_now_rewind", "check_connection"]
     fieldsets = (
         (None, {"fields": ("after_sales_state", "name", "enabled")}),
         (
@@ -155,6 +158,30 @@ class EccangAccountAdmin(admin.ModelAdmin):
                 request,
                 f"{account}: {result['pages']} page(s), {result['new']} new status(es), "
                 f"{result['after_sales']} after-sales, {result['tracked']} tracked.",
+            )
+
+    @admin.action(
+        description="Poll Eccang now, re-reading the last 7 days (rules added since apply to orders already seen)",
+        permissions=["change"],
+    )
+    def poll_now_rewind(self, request, queryset):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from logistics.eccang.services import poll_account
+
+        since = timezone.now() - timedelta(days=REWIND_DAYS)
+        for account in queryset:
+            try:
+                result = poll_account(account, since=since)
+            except Exception as exc:  # noqa: BLE001 - shown to the operator
+                self.message_user(request, f"{account}: polling failed: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{account}: re-read {REWIND_DAYS} days: {result['pages']} page(s), {result['new']} new "
+                f"status(es), {result['reclassified']} seen order(s) now after-sales, {result['tracked']} tracked.",
             )
 
     @admin.action(

@@ -13,9 +13,12 @@ import requests
 
 from integration_server.http.client import ApiClient
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
+from integration_server.json_bodies import parse_json_body
 from logistics.eccang import conf
 from logistics.eccang.signature import sign_params
 from logistics.models.eccang import ECCANG_ENDPOINT
+
+API_HOSTS = ("openapi-web.eccang.com",)  # base-URL overrides (integration_server.vendor_hosts)
 
 THROTTLE_CODES = ("saas.api.error.code.0061",)
 THROTTLE_PHRASES = ("请求频率超限", "请控制请求速度", "request frequency", "too many requests")
@@ -131,7 +134,7 @@ class EccangClient(ApiClient):
 def decode_biz(value):
     """``biz_content`` is a JSON string inside the JSON answer; tolerate an object too."""
     if isinstance(value, str):
-        return json.loads(value) if value.strip() else None
+        return parse_json_body(value) if value.strip() else None  # bounded: depth, NUL, surrogates
     return value
 
 

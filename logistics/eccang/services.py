@@ -100,6 +100,7 @@ class Counts:
     tracked: int = 0
     no_tracking_number: int = 0
     late_tracking: int = 0
+    reclassified: int = 0
     statuses: set = field(default_factory=set)
 
     def add(self, other: Counts) -> None:
@@ -111,6 +112,7 @@ class Counts:
             "after_sales",
             "tracked",
             "no_tracking_number",
+            "reclassified",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.statuses |= other.statuses
@@ -125,6 +127,7 @@ class Counts:
             "tracked": self.tracked,
             "no_tracking_number": self.no_tracking_number,
             "late_tracking": self.late_tracking,
+            "reclassified": self.reclassified,
         }
 
 
@@ -168,9 +171,16 @@ def process_orders(
             and order.tracking_number
             and order.tracking_number != seen[key].tracking_number
         ]
+        # seen before as not after-sales, matched by a rule added since (a rewound poll re-reads them)
+        reclassified = [
+            (seen[key], order, rule)
+            for key, order in orders.items()
+            if key in seen and not seen[key].after_sales and (rule := matching_rule(order, rules)) is not None
+        ]
         counts.repeated += len(orders) - len(fresh)
         counts.new = len(fresh)
-        if dry_run or not (fresh or late):
+        counts.reclassified = len(reclassified)
+        if dry_run or not (fresh or late or reclassified):
             counts.after_sales = sum(1 for o in fresh.values() if matching_rule(o, rules))
             return counts
         raw_ids = store_pulled_records(
@@ -217,6 +227,18 @@ def process_orders(
             shipped_orders.append(order)
             row.tracking_number = order.tracking_number
             row.outcome = "tracked (number arrived or changed later)"
+        for row, order, rule in reclassified:
+            counts.after_sales += 1
+            row.after_sales, row.matched_rule = True, rule.label
+            row.outcome = f"after-sales (rule added later), {row.meaning}"
+            if row.meaning == SHIPPED and order.tracking_number:
+                infos.append(shipment_info(order, carrier_codes))
+                shipped_orders.append(order)
+                row.tracking_number = order.tracking_number
+                row.outcome = "tracked (rule added later)"
+            elif row.meaning == PROBLEM:
+                problems.append(order)
+                row.outcome = "after-sales (rule added later), problem: customer told"
         shipments = {s.tracking_number: s for s in track_shipments(SOURCE, infos)}
         for row in rows:
             if row.outcome == "tracked":
@@ -230,6 +252,13 @@ def process_orders(
                 row.tracked_shipment = shipments.get(row.tracking_number)
             EccangOrderStatus.objects.bulk_update(
                 [row for row, _ in late], ["tracking_number", "outcome", "tracked_shipment"]
+            )
+        if reclassified:
+            for row, _, _ in reclassified:
+                row.tracked_shipment = shipments.get(row.tracking_number) if row.tracking_number else None
+            EccangOrderStatus.objects.bulk_update(
+                [row for row, _, _ in reclassified],
+                ["after_sales", "matched_rule", "outcome", "tracking_number", "tracked_shipment"],
             )
         unseen = counts.statuses - set(locked.seen_statuses or [])
         if unseen:

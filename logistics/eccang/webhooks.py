@@ -4,9 +4,9 @@ in the configured hex case. A repeated (nonce_str, sign) is the same delivery: a
 
 from __future__ import annotations
 
-import json
 import time
 
+from integration_server.json_bodies import parse_json_body
 from integration_server.webhooks import WebhookView, constant_time_equals
 from logistics.eccang import conf
 from logistics.eccang.services import orders_in_push
@@ -36,7 +36,7 @@ class EccangWebhookView(WebhookView):
     source = "eccang"
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
-        params = json.loads(body)
+        params = parse_json_body(body)  # bounded, before anything reaches the database
         if not isinstance(params, dict):
             return False
         account = EccangAccount.objects.filter(app_key=str(params.get("app_key", "")), enabled=True).first()

@@ -126,6 +126,12 @@ class EccangAccount(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from logistics.eccang.client import API_HOSTS
+
+        check_urls(self, "Eccang", {"api_base_url": API_HOSTS})
+
     def fields_for(self, meaning: str) -> list[str]:
         names = (self.field_names or {}).get(meaning) or DEFAULT_FIELD_NAMES.get(meaning, [])
         return [names] if isinstance(names, str) else list(names)

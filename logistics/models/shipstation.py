@@ -48,6 +48,12 @@ class ShipStationAccount(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from logistics.clients.shipstation import API_HOSTS
+
+        check_urls(self, "ShipStation", {"api_base_url": API_HOSTS})
+
     @property
     def base_url(self) -> str:
         return self.api_base_url or "https://ssapi.shipstation.com"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -82,11 +83,22 @@ class ShopifyShop(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    audited_host_fields = ("shop_domain",)  # its admin records changes (integration_server.connection_audit)
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls, url_problem
+        from logistics.shopify.client import API_HOSTS
+
+        problem = url_problem(f"https://{self.shop_domain}", "Shopify", API_HOSTS) if self.shop_domain else ""
+        if problem:
+            raise ValidationError({"shop_domain": problem})
+        check_urls(self, "Shopify", {"api_base_url": API_HOSTS})
 
     @property
     def brand(self) -> str:
@@ -124,6 +136,9 @@ class ShopifyOrder(models.Model):
     email = EncryptedTextField(blank=True, default="")
     email_hash = models.CharField(max_length=64, blank=True, db_index=True)
     customer_name = EncryptedTextField(blank=True, default="")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     lines = models.JSONField(default=list, blank=True, help_text="[{id, sku, title, quantity, ...}]")
     fulfillment_status = models.CharField(max_length=40, blank=True)
     package_count = models.PositiveIntegerField(default=0)

@@ -57,6 +57,12 @@ class TrackingAccount(models.Model):
     def __str__(self):
         return self.provider
 
+    def clean(self):
+        from integration_server.vendor_hosts import check_urls
+        from logistics.tracking.track17 import API_HOSTS
+
+        check_urls(self, "17TRACK", {"api_base_url": API_HOSTS})
+
     def signing_keys(self, now=None, grace_minutes: int = 10) -> list[str]:
         keys = [self.api_key] if self.api_key else []
         now = now or timezone.now()
@@ -98,10 +104,13 @@ class TrackedShipment(models.Model):
     email_hash = models.CharField(max_length=64, blank=True, db_index=True)
     customer_name = EncryptedTextField(blank=True, default="")
     items = models.JSONField(default=list, blank=True, help_text="[{sku, title, quantity}] in this package.")
+    personal_data_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When retention erased the buyer / recipient data."
+    )
     status = models.CharField(max_length=24, choices=TrackingStatus.choices, default=TrackingStatus.PENDING)
     provider_status = models.CharField(max_length=60, blank=True)
     provider_sub_status = models.CharField(max_length=60, blank=True)
-    status_description = models.CharField(max_length=500, blank=True)
+    status_description = EncryptedTextField(blank=True, default="", help_text="Carrier's words (encrypted).")
     last_event_at = models.DateTimeField(null=True, blank=True, help_text="Time of the newest event applied.")
     delivered_at = models.DateTimeField(null=True, blank=True)
     registration = models.CharField(max_length=12, choices=Registration.choices, default=Registration.PENDING)
@@ -129,7 +138,7 @@ class TrackingUpdateLog(models.Model):
     provider_status = models.CharField(max_length=60, blank=True)
     provider_sub_status = models.CharField(max_length=60, blank=True)
     event_at = models.DateTimeField(null=True, blank=True)
-    description = models.CharField(max_length=500, blank=True)
+    description = EncryptedTextField(blank=True, default="", help_text="Carrier's words (encrypted).")
     via = models.CharField(max_length=10, help_text="push or poll")
     stale = models.BooleanField(default=False, help_text="Older than what was already applied: ignored.")
     received_at = models.DateTimeField(default=timezone.now)

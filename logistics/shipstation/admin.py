@@ -12,11 +12,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_all
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import outbound, tracking
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND, shipped_quantities
-from marketplaces.admin import register_order_action, register_order_inline, register_order_object_action
+from marketplaces.admin import (
+    register_order_action,
+    register_order_inline,
+    register_order_object_action,
+    set_store_lookup,
+)
 from marketplaces.models import Order
 
 SECRET_FIELDS = ("api_key", "api_secret", "webhook_secret")
@@ -46,7 +52,7 @@ class ShipStationAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(ShipStationAccount)
-class ShipStationAccountAdmin(admin.ModelAdmin):
+class ShipStationAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ShipStationAccountForm
     list_display = (
         "name",
@@ -227,6 +233,28 @@ PUSH_TRACKING_AGAIN = ObjectAction(
     applies=lambda s: s.order_id is not None and not s.voided,
 )
 
+
+def shipstation_stores() -> list[tuple[int, str]]:
+    """[(storeId, "name (marketplace)")] of the active ShipStation account, read once every 5 minutes."""
+    from django.core.cache import cache
+
+    from logistics.shipstation.accounts import client_for, require_account
+
+    account = require_account()
+    key = f"admin:shipstation-stores:{account.pk}:{account.api_base_url}"
+    cached = cache.get(key)
+    if cached is None:
+        stores = client_for(account).list_stores()
+        cached = [
+            (s["storeId"], f"{s.get('storeName', '')} ({s.get('marketplaceName', '')})".strip())
+            for s in stores
+            if s.get("active", True)
+        ]
+        cache.set(key, cached, 300)
+    return cached
+
+
+set_store_lookup(shipstation_stores)
 register_order_object_action(SEND_ORDER_AGAIN)
 register_order_inline(ShipStationOrderInline)
 register_order_inline(ShipmentInline)

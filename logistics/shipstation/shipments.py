@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integration_server.http.errors import PermanentError
+from integration_server.http.errors import PermanentError, RetryableError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
 from integration_server.raw_payloads import store_pulled_records, webhook_job_kind
@@ -387,36 +387,58 @@ def _ss_time(value: datetime) -> str:
     return value.astimezone(SHIPSTATION_TIME_ZONE).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def poll_shipstation(account: ShipStationAccount | None = None) -> dict:
-    """Shipments and fulfillments created since the watermarks (minus the overlap), all pages."""
+class PollInterrupted(RetryableError):
+    """A page failed midway: what was read is stored; ``resume`` says where the run continues."""
+
+    def __init__(self, message: str, resume: dict, **kwargs):
+        super().__init__(message, **kwargs)
+        self.resume = resume
+
+    def __str__(self):
+        return self.args[0]
+
+
+def poll_shipstation(account: ShipStationAccount | None = None, resume: dict | None = None) -> dict:
+    """Shipments and fulfillments created since the watermarks (minus the overlap), all pages. A retryable
+    failure on a page raises ``PollInterrupted`` with the point to resume from (``resume``: the list, its
+    window start, the page, and the run's start that becomes the watermarks)."""
     account = account or require_account()
     client = client_for(account)
-    started = timezone.now()
+    started = datetime.fromisoformat(resume["started"]) if resume else timezone.now()
     overlap = timedelta(minutes=conf.SHIPSTATION_POLL_OVERLAP_MINUTES)
     first = started - timedelta(days=conf.SHIPSTATION_FIRST_POLL_DAYS)
     totals = {"shipments": 0, "fulfillments": 0, "new": 0, "pushes": 0}
-    try:
-        since = (account.shipments_watermark - overlap) if account.shipments_watermark else first
-        for batch in client.list_shipments(createDateStart=_ss_time(since)):
-            counts = record_shipments([parse_shipment(r) for r in batch], via="poll")
-            totals["shipments"] += len(batch)
-            totals["new"] += counts["new"]
-            totals["pushes"] += counts["pushes"]
-        since = (account.fulfillments_watermark - overlap) if account.fulfillments_watermark else first
-        for batch in client.list_fulfillments(createDateStart=_ss_time(since)):
-            counts = record_shipments([parse_fulfillment(r) for r in batch], via="poll")
-            totals["fulfillments"] += len(batch)
-            totals["new"] += counts["new"]
-            totals["pushes"] += counts["pushes"]
-    except Exception as exc:
-        ShipStationAccount.objects.filter(pk=account.pk).update(
-            last_poll_at=timezone.now(), last_poll_error=f"{type(exc).__name__}: {exc}"[:2000]
+    lists = [
+        ("shipments", client.list_shipments, parse_shipment, account.shipments_watermark),
+        ("fulfillments", client.list_fulfillments, parse_fulfillment, account.fulfillments_watermark),
+    ]
+    names = [name for name, *_ in lists]
+    for name, lister, parse, watermark in lists:
+        if resume and names.index(name) < names.index(resume["list"]):
+            continue  # read completely by the interrupted run
+        here = resume if resume and resume["list"] == name else None
+        since = (
+            datetime.fromisoformat(here["since"]) if here else (watermark - overlap if watermark else first)
         )
-        raise
-    ShipStationAccount.objects.filter(pk=account.pk).update(
-        shipments_watermark=started,
-        fulfillments_watermark=started,
-        last_poll_at=timezone.now(),
-        last_poll_error="",
-    )
+        page = here["page"] if here else 1
+        try:
+            for batch in lister(start_page=page, createDateStart=_ss_time(since)):
+                counts = record_shipments([parse(r) for r in batch], via="poll")
+                totals[name] += len(batch)
+                totals["new"] += counts["new"]
+                totals["pushes"] += counts["pushes"]
+                page += 1
+        except Exception as exc:
+            ShipStationAccount.objects.filter(pk=account.pk).update(
+                last_poll_at=timezone.now(), last_poll_error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
+            if not isinstance(exc, RetryableError):
+                raise
+            point = {"list": name, "since": since.isoformat(), "page": page, "started": started.isoformat()}
+            raise PollInterrupted(f"{name} page {page}: {exc}", point, vendor="shipstation") from exc
+    # a retry finishing after a newer run must not move the watermarks back
+    ShipStationAccount.objects.filter(pk=account.pk).filter(
+        Q(shipments_watermark__isnull=True) | Q(shipments_watermark__lt=started)
+    ).update(shipments_watermark=started, fulfillments_watermark=started)
+    ShipStationAccount.objects.filter(pk=account.pk).update(last_poll_at=timezone.now(), last_poll_error="")
     return totals

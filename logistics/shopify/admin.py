@@ -10,6 +10,7 @@ from integration_server.admin_secrets import (
     WriteOnlySecretsForm,
     https_url_fields,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.crypto import lookup_hash
 from logistics.models import ShopifyOrder, ShopifyShop
 
@@ -77,7 +78,7 @@ class _AnyKey(dict):
 
 
 @admin.register(ShopifyShop)
-class ShopifyShopAdmin(admin.ModelAdmin):
+class ShopifyShopAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = ShopifyShopForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = (

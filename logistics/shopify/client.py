@@ -100,6 +100,9 @@ class OrderNotFound(PermanentError):
     """The order is not visible: deleted, or older than 60 days without read_all_orders."""
 
 
+API_HOSTS = (".myshopify.com",)  # shop domains and base-URL overrides (integration_server.vendor_hosts)
+
+
 class ShopifyClient(ApiClient):
     vendor = "shopify"
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
 from integration_server.raw_payloads import webhook_job_kind, webhook_kind
+from integration_server.safe_urls import http_url
 from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment, TrackingStatus
 from logistics.shopify.client import ShopifyClient, ShopifyConfigurationError
 from logistics.shopify.rules import Package, packages_of, presale_items, split_decision
@@ -227,7 +228,7 @@ def record_shipped_order(shop: ShopifyShop, order_id: str, order: dict) -> dict:
         for package in packages:
             fields = {
                 "carrier": package.carrier[:100],
-                "tracking_url": package.url[:1000],
+                "tracking_url": http_url(package.url)[:1000],
                 "source": "shopify",
                 "shop": shop,
                 "shopify_order": shopify_order,

@@ -132,18 +132,37 @@ class ShipStationSimulator(Simulator):
         self.notify_lock = threading.Lock()
 
     # --- test hooks ----------------------------------------------------------------------------------------
-    def fail_next(self, method: str, path: str, status: int = 500, times: int = 1, after_apply: bool = True):
-        """The next ``times`` calls of method+path answer ``status``; with ``after_apply`` the call's effect
-        happens first (the worst case: ShipStation stored the orders, then the answer was lost)."""
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int = 500,
+        times: int = 1,
+        after_apply: bool = True,
+        skip: int = 0,
+    ):
+        """The next ``times`` calls of method+path (after ``skip`` that pass: a fault on page 2) answer
+        ``status``; with ``after_apply`` the call's effect happens first (the worst case: ShipStation stored
+        the orders, then the answer was lost)."""
         with self.lock:
             self._faults.append(
-                {"method": method, "path": path, "status": status, "times": times, "after": after_apply}
+                {
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "times": times,
+                    "after": after_apply,
+                    "skip": skip,
+                }
             )
 
     def _fault(self, request: SimRequest) -> dict | None:
         with self.lock:
             for fault in self._faults:
                 if fault["method"] == request.method and fault["path"] == request.path and fault["times"] > 0:
+                    if fault.get("skip"):
+                        fault["skip"] -= 1
+                        return None
                     fault["times"] -= 1
                     return fault
         return None

@@ -13,6 +13,7 @@ from integration_server.admin_secrets import (
     WriteOnlySecretsForm,
     https_url_fields,
 )
+from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.crypto import lookup_hash
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
 from logistics.models.tracking import normalise_carrier
@@ -38,7 +39,7 @@ class TrackingAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(TrackingAccount)
-class TrackingAccountAdmin(admin.ModelAdmin):
+class TrackingAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
     form = TrackingAccountForm
     formfield_overrides = HTTPS_URL_OVERRIDES
     list_display = ("provider", "enabled", "webhook_enabled", "poll_after_hours", "key_set")

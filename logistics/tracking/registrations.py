@@ -31,5 +31,9 @@ def register_schedules_and_simulators() -> None:
 
         return Track17Simulator()
 
+    from integration_server.simulators.base import register_demo_story
+    from logistics.simulators.demo_story import play
+
+    register_demo_story(play)
     register_simulator("shopify", _shopify_sim, 8104)
     register_simulator("track17", _track17_sim, 8105)

@@ -16,6 +16,7 @@ from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import batch_job_kind, enqueue_jobs
 from integration_server.raw_payloads import webhook_kind
+from integration_server.safe_urls import http_url
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
 from logistics.models.tracking import normalise_carrier
 from logistics.tracking import conf, events
@@ -66,7 +67,7 @@ def track_shipments(source: str, infos: list[ShipmentInfo]) -> list[TrackedShipm
                     customer_name=i.customer_name,
                     carrier=i.carrier[:100],
                     carrier_code=i.carrier_code[:20],
-                    tracking_url=i.tracking_url[:1000],
+                    tracking_url=http_url(i.tracking_url)[:1000],
                     items=[dict(item) for item in i.items],
                 )
                 for i in infos

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 API_PATH = "/track/v2.2"
 DEFAULT_BASE_URL = "https://api.17track.net" + API_PATH
+API_HOSTS = ("api.17track.net",)  # base-URL overrides (integration_server.vendor_hosts)
 MAX_NUMBERS_PER_CALL = 40
 # Per-number rejections that mean "this number is already tracked for you".
 ALREADY_REGISTERED_CODES = {-18019901}

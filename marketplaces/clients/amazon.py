@@ -26,6 +26,9 @@ HOSTS = {
 }
 SANDBOX_HOSTS = {k: v.replace("https://", "https://sandbox.") for k, v in HOSTS.items()}
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+# Hosts an account's base-URL overrides may name (integration_server.vendor_hosts).
+API_HOSTS = tuple(url.removeprefix("https://") for url in (*HOSTS.values(), *SANDBOX_HOSTS.values()))
+AUTH_HOSTS = ("api.amazon.com", "api.amazon.co.uk", "api.amazon.co.jp")
 TOKEN_EARLY_REFRESH_SECONDS = 300
 USER_AGENT = "integration-server/0.1 (Language=Python)"
 

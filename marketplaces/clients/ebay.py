@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 HOST = "https://api.ebay.com"
 SANDBOX_HOST = "https://api.sandbox.ebay.com"
+API_HOSTS = ("api.ebay.com", "api.sandbox.ebay.com")  # base-URL overrides (integration_server.vendor_hosts)
 TOKEN_PATH = "/identity/v1/oauth2/token"
 TRADING_PATH = "/ws/api.dll"
 BULK_QUANTITY_PATH = "/sell/inventory/v1/bulk_update_price_quantity"

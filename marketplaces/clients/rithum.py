@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PRODUCTION_URL = "https://api.dsco.io/api/v3"
 STAGING_URL = "https://staging-api.dsco.io/api/v3"
+API_HOSTS = ("api.dsco.io", "staging-api.dsco.io")  # base-URL overrides (integration_server.vendor_hosts)
 
 # Published limits per operation: (requests per second, requests per minute). Inventory batches and the
 # change logs have none published: paced at the singleItem rate (reference/rithum.md).

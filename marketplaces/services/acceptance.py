@@ -139,17 +139,17 @@ def accept_orders(
     waiting = [o for o in orders if o.status in connector.acceptance_statuses]
     if not waiting:
         return orders, None
-    stored = dict(
+    # decided already: stored while waiting for acceptance, unless left for ops (decided again each time)
+    decided = set(
         Order.objects.filter(
-            account=account, marketplace_order_id__in=[o.marketplace_order_id for o in waiting]
-        ).values_list("marketplace_order_id", "problem_kind")
+            account=account,
+            marketplace_order_id__in=[o.marketplace_order_id for o in waiting],
+            marketplace_status__in=list(connector.acceptance_statuses),
+        )
+        .exclude(problem_kind=Order.ProblemKind.NOT_ACCEPTED)
+        .values_list("marketplace_order_id", flat=True)
     )
-    to_decide = [
-        o
-        for o in waiting
-        if o.marketplace_order_id not in stored
-        or stored[o.marketplace_order_id] == Order.ProblemKind.NOT_ACCEPTED
-    ]
+    to_decide = [o for o in waiting if o.marketplace_order_id not in decided]
     available = stock_of(sorted({line.sku for o in to_decide for line in o.lines if line.sku}))
     policy = policy_of(account)
     skipped: set[str] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marketplaces.connectors.base import connector_for
+from marketplaces.connectors.base import PulledOrder, connector_for
 from marketplaces.models import MarketplaceAccount, Order
 
 
@@ -12,16 +12,12 @@ class OpenOrdersUnavailable(Exception):
     """The account's channel has no connector, or its connector cannot list open orders."""
 
 
-def open_order_ids(account: MarketplaceAccount, placed_before: datetime) -> list[str]:
-    """The marketplace order ids still open on the marketplace and placed before ``placed_before`` (an
-    order without a purchase time counts). Vendor errors propagate as the connector's typed errors."""
+def open_orders(account: MarketplaceAccount, placed_before: datetime) -> list[PulledOrder]:
+    """The orders still open on the marketplace and placed before ``placed_before`` (an order without a
+    purchase time counts). Vendor errors propagate as the connector's typed errors."""
     try:
         orders = connector_for(account).list_open_orders()
-        return [
-            o.marketplace_order_id
-            for o in orders
-            if o.purchased_at is None or o.purchased_at <= placed_before
-        ]
+        return [o for o in orders if o.purchased_at is None or o.purchased_at <= placed_before]
     except (LookupError, NotImplementedError) as exc:
         raise OpenOrdersUnavailable(str(exc)) from exc
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integration_server.http.errors import AuthenticationError, PermanentError, ThrottledError
+from integration_server.leases import keep_alive
 from marketplaces import conf
 from marketplaces.connectors import connector_for
 from marketplaces.models import MarketplaceAccount
@@ -195,14 +198,26 @@ def pull_orders(
         )
         raise PullPaused(message, summary, wait_seconds=exc.wait_seconds, vendor=exc.vendor) from exc
     except Exception as exc:
+        failed_at = timezone.now()
         _update_account(
-            account, last_pull_at=timezone.now(), last_pull_error=f"{type(exc).__name__}: {exc}"[:2000]
+            account,
+            last_pull_at=failed_at,
+            last_pull_error=f"{type(exc).__name__}: {exc}"[:2000],
+            pull_failures=account.pull_failures + 1,
+            pull_failing_since=account.pull_failing_since or failed_at,
         )
         log.warning("orders.pull_failed", extra={"account_id": account.pk, "error": type(exc).__name__})
         raise
     summary.seconds = time.monotonic() - t0
     if not dry_run:
-        fields = {"last_pull_at": timezone.now(), "last_pull_error": ""}
+        done_at = timezone.now()
+        fields = {
+            "last_pull_at": done_at,
+            "last_pull_error": "",
+            "last_pull_success_at": done_at,
+            "pull_failures": 0,
+            "pull_failing_since": None,
+        }
         if since is None or account.orders_watermark is None or until > account.orders_watermark:
             fields["orders_watermark"] = max(until, account.orders_watermark or until)
         checkpoint_start = account.pull_checkpoint_since
@@ -223,23 +238,51 @@ def pull_orders(
     return summary
 
 
-PULL_LEASE = timedelta(minutes=10)
+def _pull_lease() -> timedelta:
+    return timedelta(seconds=conf.ORDERS_PULL_LEASE_SECONDS)
 
 
-def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> bool:
-    """Take the account's pull lease (one conditional UPDATE): a second scheduled pull of the same account
-    while one runs is skipped; a lease left by a killed worker expires."""
+def claim_pull(account: MarketplaceAccount, now: datetime | None = None) -> str:
+    """Take the account's pull lease (one conditional UPDATE); returns the holder's token, or "" when a pull
+    of the account is running. The lease is short and renewed by the holder's heartbeat (``renew_pull``):
+    a lease left by a killed worker expires within ORDERS_PULL_LEASE_SECONDS."""
     now = now or timezone.now()
+    holder = uuid.uuid4().hex
     claimed = (
         MarketplaceAccount.objects.filter(pk=account.pk)
         .filter(Q(pull_lease_until__isnull=True) | Q(pull_lease_until__lt=now))
-        .update(pull_lease_until=now + PULL_LEASE)
+        .update(pull_lease_until=now + _pull_lease(), pull_lease_holder=holder)
     )
-    return bool(claimed)
+    return holder if claimed else ""
 
 
-def release_pull(account: MarketplaceAccount) -> None:
-    MarketplaceAccount.objects.filter(pk=account.pk).update(pull_lease_until=None)
+def renew_pull(account_id: int, holder: str) -> bool:
+    """The holder's heartbeat: its lease runs ORDERS_PULL_LEASE_SECONDS from now."""
+    return bool(
+        MarketplaceAccount.objects.filter(pk=account_id, pull_lease_holder=holder).update(
+            pull_lease_until=timezone.now() + _pull_lease()
+        )
+    )
+
+
+def release_pull(account: MarketplaceAccount, holder: str) -> None:
+    MarketplaceAccount.objects.filter(pk=account.pk, pull_lease_holder=holder).update(
+        pull_lease_until=None, pull_lease_holder=""
+    )
+
+
+@contextmanager
+def holding_pull(account: MarketplaceAccount) -> Iterator[str]:
+    """The account's pull lease for the block, kept alive by a heartbeat ("" if another pull holds it)."""
+    holder = claim_pull(account)
+    if not holder:
+        yield ""
+        return
+    try:
+        with keep_alive(lambda: renew_pull(account.pk, holder), every=conf.ORDERS_PULL_LEASE_SECONDS / 3):
+            yield holder
+    finally:
+        release_pull(account, holder)
 
 
 def accounts_due(now: datetime | None = None) -> list[MarketplaceAccount]:

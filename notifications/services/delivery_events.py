@@ -63,7 +63,8 @@ def apply_event(row: NotificationEvent) -> None:
             pk=pk, state__in=[Notification.State.SENT, Notification.State.PENDING, Notification.State.FAILED]
         ).update(state=Notification.State.DELIVERED, delivered_at=when, updated_at=timezone.now())
     elif row.event_type in BOUNCE_EVENTS:
-        reason = " ".join(x for x in (row.event_type, row.reject_reason, row.mta_response) if x)
+        # the MTA's answer can name the recipient: it stays encrypted on the event, not in the record's error
+        reason = " ".join(x for x in (row.event_type, row.reject_reason) if x)
         Notification.objects.filter(pk=pk).exclude(state=Notification.State.SUPPRESSED).update(
             state=Notification.State.BOUNCED, bounced_at=when, error=reason[:2000], updated_at=timezone.now()
         )

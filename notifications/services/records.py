@@ -15,6 +15,7 @@ from django.utils import timezone
 from integration_server.crypto import lookup_hash
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
+from integration_server.safe_urls import http_url
 from notifications import conf, rules
 from notifications.models import Notification
 from notifications.services.sending import SEND_JOB
@@ -50,7 +51,7 @@ class NotificationSpec:
 
 
 def tracking_link(shipment) -> str:
-    return shipment.tracking_url or f"https://t.17track.net/en#nums={shipment.tracking_number}"
+    return http_url(shipment.tracking_url) or f"https://t.17track.net/en#nums={shipment.tracking_number}"
 
 
 def sender_for(shop) -> str:

@@ -50,7 +50,7 @@ def admin_user(django_user_model):
 @pytest.fixture
 def page(browser, live_server, admin_user):
     """A fresh browser context logged in to the admin; ``page.base`` is the live server's URL."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    context = browser.new_context(viewport={"width": 1400, "height": 1250}, locale="en-GB")
     context.set_default_timeout(15_000)
     tab = context.new_page()
     tab.goto(f"{live_server.url}/admin/login/")
@@ -64,8 +64,8 @@ def page(browser, live_server, admin_user):
 
 
 def screenshot(page, name: str) -> None:
-    """With SCREENSHOTS_DIR set (bin/screenshots), keep a full-page picture of what the test sees."""
+    """With SCREENSHOTS_DIR set (bin/screenshots), keep a picture of the window of what the test sees."""
     folder = os.environ.get("SCREENSHOTS_DIR")
     if folder:
         os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=False)

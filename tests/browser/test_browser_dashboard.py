@@ -9,7 +9,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_dashboard_renders_with_data(page):
+    from django.utils import timezone
+
+    from integration_server.models import WorkerHeartbeat
+
     story.a_week()
+    WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now())
     page.goto(f"{page.base}/admin/")
     orders = page.locator("#dashboard-orders")
     assert "Amazon" in orders.inner_text() and "eBay" in orders.inner_text()

@@ -95,3 +95,13 @@ def test_front_page_has_no_microseconds_and_no_empty_oldest(admin_client):
     html = admin_client.get("/admin/").content.decode()
     assert "(oldest - s)" not in html and "oldest" not in html
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)
+
+
+def test_front_page_highlights_open_alerts_and_failed_jobs_with_links(admin_client):
+    story.a_week()
+    html = admin_client.get("/admin/").content.decode()
+    assert "Service health: FAIL" in html
+    assert 'class="ops-attention-critical"' in html
+    assert "job(s) failed in the last 24 h" in html
+    assert "/admin/integration_server/outboundjob/?state__exact=failed" in html
+    assert "no live worker (heartbeat missing or stale)" in html  # the kernel's own problem is kept too

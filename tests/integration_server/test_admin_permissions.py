@@ -42,6 +42,12 @@ def custom_urls():
             if not name or name.endswith(STANDARD_SUFFIXES) or name.endswith("_autocomplete"):
                 continue
             kwargs = {key: "1" for key in pattern.pattern.converters}
+            if "action" in kwargs:  # a detail-page action button: every action it has
+                for action in model_admin.object_actions:
+                    found.append(
+                        pytest.param(name, {**kwargs, "action": action.name}, id=f"{name}:{action.name}")
+                    )
+                continue
             found.append(pytest.param(name, kwargs, id=name))
     return found
 

@@ -3,6 +3,7 @@ rendered, rotations report the previous value, required while nothing is stored;
 
 import pytest
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from integration_server.admin_secrets import (
@@ -203,4 +204,6 @@ def test_mask_and_https_urls():
     assert mask_all([("key", "a-long-secret-WXYZ"), ("<b>", "")]) == "key: ••••WXYZ, &lt;b&gt;: (empty)"
     url = https_url_fields(models.URLField(blank=True))
     assert url.clean("example.com/api") == "https://example.com/api"
-    assert HTTPS_URL_OVERRIDES[models.URLField] == {"assume_scheme": "https"}
+    assert HTTPS_URL_OVERRIDES[models.URLField]["assume_scheme"] == "https"
+    with pytest.raises(ValidationError, match="http:// or https://"):
+        url.clean("ftp://files.example.com/")

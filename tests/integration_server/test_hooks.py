@@ -8,6 +8,7 @@ import pytest
 from integration_server.hooks import Hook, all_hooks, declare_hook
 
 SUBSCRIBERS = {
+    "accounts.changed": ["inventory.services.republish.reallocate_for_account_changes"],
     "orders.new": [
         "marketplaces.services.acknowledge.queue_acknowledgements",
         "inventory.services.shadow.decrement_for_new_orders",

@@ -18,6 +18,7 @@ KINDS = {
     "shipstation.create_order": (3, 100),
     "stock.confirm": (3, 1),
     "stock.push": (3, 20),
+    "stock.reallocate": (3, 1),
     "tracking.register": (5, 40),
     "webhook.17track": (5, 25),
     "webhook.eccang": (5, 1),

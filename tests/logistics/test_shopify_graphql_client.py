@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from integration_server.http.errors import AuthenticationError, PermanentError, ThrottledError
 from integration_server.models import OutboundJob
@@ -81,6 +82,7 @@ def test_sku_prefix_shop_does_not_ask_for_product_tags_and_needs_no_products_sco
 
 
 @pytest.mark.django_db
+@override_settings(ALLOWED_VENDOR_HOSTS_EXTRA=["127.0.0.1"])  # the shop's base URL is the simulator's
 def test_missing_scope_is_shown_on_the_shop_and_the_job_runs_again_once_fixed(
     client, shop, shopify_sim, anymail_test_backend
 ):

@@ -207,3 +207,92 @@ def test_pull_orders_by_hand_resumes_and_with_since_ignores_the_checkpoint(backl
     account.refresh_from_db()
     assert account.pull_checkpoint_token == "" and account.last_pull_error == ""
     assert Order.objects.count() == ORDERS
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs (no except Exception, no release of the lease)."""
+
+
+def test_a_pull_killed_midway_is_resumed_within_a_minute_from_its_checkpoint(backlog, monkeypatch):
+    """The worker holding the pull is killed after storing 10 pages: its lease stops being renewed. A minute
+    later the schedule finds the account due again and the pull continues from the checkpoint."""
+    from django.db.models import F
+
+    from marketplaces.services import pull as pull_service
+    from marketplaces.services.pull import accounts_due, claim_pull
+
+    amz, account, watermark, ids = backlog
+    real_ingest, pages = pull_service.ingest_orders, []
+
+    def ingest_then_die(acct, orders):
+        if len(pages) == 10:
+            raise Killed
+        pages.append(1)
+        return real_ingest(acct, orders)
+
+    monkeypatch.setattr(pull_service, "ingest_orders", ingest_then_die)
+    assert claim_pull(account)  # the worker that will be killed
+    with pytest.raises(Killed):
+        pull_orders(account)
+    monkeypatch.setattr(pull_service, "ingest_orders", real_ingest)
+    assert Order.objects.count() == 20
+    # a minute passes without a heartbeat from the dead holder
+    MarketplaceAccount.objects.filter(pk=account.pk).update(
+        pull_lease_until=F("pull_lease_until") - timedelta(seconds=60)
+    )
+    assert accounts_due() == [account]
+    amz.reset_limits()
+    message = pull_account(account.pk)
+    assert "resumed an interrupted pull" in message, message
+    assert set(Order.objects.values_list("marketplace_order_id", flat=True)) == set(ids)
+
+
+def test_a_live_pull_renews_its_lease_with_a_heartbeat_and_only_its_holder_releases_it(flow):
+    from marketplaces.services.pull import claim_pull, release_pull, renew_pull
+
+    _, _, _, account = flow
+    holder = claim_pull(account)
+    assert holder and not claim_pull(account)
+    account.refresh_from_db()
+    first = account.pull_lease_until
+    assert first <= timezone.now() + timedelta(seconds=60)  # a short lease, kept alive by the holder
+    assert account.pull_lease_holder == holder
+    assert renew_pull(account.pk, holder)
+    assert not renew_pull(account.pk, "someone-else")
+    release_pull(account, "someone-else")
+    account.refresh_from_db()
+    assert account.pull_lease_holder == holder
+    release_pull(account, holder)
+    account.refresh_from_db()
+    assert account.pull_lease_until is None and not account.pull_lease_holder
+
+
+def test_a_5xx_on_one_page_of_a_pull_is_retried_within_the_run_from_the_checkpoint(backlog, monkeypatch):
+    import ast
+
+    from django_q.models import Schedule
+
+    from integration_server.http.errors import RetryableError
+    from marketplaces.services import pull as pull_service
+
+    amz, account, watermark, ids = backlog
+    amz.reset_limits({"searchOrders": ("0.0056", 1000, 60.0)})
+    real_ingest, pages = pull_service.ingest_orders, []
+
+    def ingest_with_a_500_on_page_6(acct, orders):
+        pages.append(1)
+        if len(pages) == 6:
+            raise RetryableError("GET /orders failed", vendor="amazon", status=500)
+        return real_ingest(acct, orders)
+
+    monkeypatch.setattr(pull_service, "ingest_orders", ingest_with_a_500_on_page_6)
+    with pytest.raises(RetryableError):
+        pull_account(account.pk)
+    assert Order.objects.count() == 10  # 5 pages kept
+    (retry,) = Schedule.objects.filter(func="marketplaces.tasks.pull_account", schedule_type=Schedule.ONCE)
+    assert retry.next_run <= timezone.now() + timedelta(seconds=31)  # the outbox's first delay, not 5 min
+
+    message = pull_account(*ast.literal_eval(retry.args))
+
+    assert "resumed an interrupted pull" in message
+    assert set(Order.objects.values_list("marketplace_order_id", flat=True)) == set(ids)

@@ -35,11 +35,12 @@ def test_due_accounts_follow_their_own_interval(flow):
 def test_a_running_pull_holds_the_account(flow):
     _, amz, _, account = flow
     amz.add_order()
-    assert claim_pull(account)
+    holder = claim_pull(account)
+    assert holder
     assert not claim_pull(account)
     assert pull_account(account.pk) == "a pull of this account is already running"
     assert accounts_due() == []
-    release_pull(account)
+    release_pull(account, holder)
     assert "1 new" in pull_account(account.pk)
     account.refresh_from_db()
     assert account.pull_lease_until is None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
+@override_settings(ALLOWED_VENDOR_HOSTS_EXTRA=["127.0.0.1"])  # the shop's base URL is the simulator's
 def test_shop_subject_and_sender_are_used_and_previewed(client, shop, anymail_test_backend):
     admin_user = User.objects.create_superuser("ops", "ops@example.com", "pw")
     client.force_login(admin_user)

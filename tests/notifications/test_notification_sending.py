@@ -154,7 +154,11 @@ def test_anymail_bounce_records_the_reason(delivered_record):
     )
     delivered_record.refresh_from_db()
     assert delivered_record.state == "bounced"
-    assert "550 5.1.1 user unknown" in delivered_record.error
+    assert delivered_record.error == "bounced bounced"
+    # the MTA's answer can name the person: kept encrypted on the event (shown in the admin's inline)
+    assert (
+        NotificationEvent.objects.get(notification=delivered_record).mta_response == "550 5.1.1 user unknown"
+    )
 
 
 def test_event_before_the_message_id_is_known_is_attached_later(delivered_record):

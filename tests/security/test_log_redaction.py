@@ -116,7 +116,7 @@ def test_gunicorn_logs_never_show_the_secret(tmp_path):
             f"GET /WEBHOOK/zoho/{SECRET} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
             f"GET //webhook/shipstation/{SECRET} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         ):
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
                 s.sendall(raw.encode())
                 s.recv(65536)
         time.sleep(0.5)

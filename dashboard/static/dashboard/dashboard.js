@@ -20,7 +20,8 @@
       return;
     }
     new window.uPlot({
-      title: title, width: Math.min(el.clientWidth || 420, 520), height: 220, series: series,
+      title: title, width: Math.max(280, Math.min((el.clientWidth || 360) - 8, 560)), height: 200,
+      series: series, legend: { live: false },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       axes: [{ values: "{D} {MMM}" }, {}],
     }, columns, el);

@@ -14,9 +14,11 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("marketplaces", "0007_i14_mirakl"),
-        ("integration_server", "0004_i11b_pacing"),
+    dependencies = [  # also joins the three 0008 branches into one line
+        ("marketplaces", "0008_i10b_personal_data_erased_at"),
+        ("marketplaces", "0008_i11b_pull_lease_holder"),
+        ("marketplaces", "0008_i16a_pull_health"),
+        ("integration_server", "0006_i12_merge"),
     ]
 
     operations = [migrations.RunPython(rename, rename_back)]
