@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from alerts.models import (
     E164,
@@ -33,7 +34,7 @@ def evaluate_now(modeladmin, request, queryset):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(SimpleHistoryAdmin):
     list_display = (
         "name",
         "kind",

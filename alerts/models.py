@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedTextField
 
@@ -58,6 +59,7 @@ class AlertRule(models.Model):
         null=True, blank=True, help_text="Failing rules: critical once failing for this long (minutes)."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["kind"]

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integration_server.models import OutboundJob, ScheduleRun, WorkerHeartbeat
+from integration_server.restorable import restorable
 from integration_server.schedules import registered_schedules
 
 
@@ -95,7 +96,7 @@ def collect_health() -> dict:
 # "problems": [...] (make the answer 503), "warnings": [...] (reported, still 200), and optionally
 # "attention": [Attention ...] (what the front page highlights, with links; else made from the problems and
 # warnings)}.
-_APP_CHECKS: list[tuple[str, Callable[..., dict]]] = []
+_APP_CHECKS: list[tuple[str, Callable[..., dict]]] = restorable([])
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from integration_server.restorable import restorable
+
 Subscriber = Callable[[list], None]
 
 _HOOKS: dict[str, Hook] = {}
@@ -24,7 +26,7 @@ class Hook:
     def __init__(self, name: str, description: str = ""):
         self.name = name
         self.description = description
-        self._subscribers: dict[str, Subscriber] = {}
+        self._subscribers: dict[str, Subscriber] = restorable({})
 
     def __repr__(self) -> str:
         return f"<Hook {self.name}: {', '.join(self.subscriber_names()) or 'no subscribers'}>"
@@ -50,7 +52,8 @@ class Hook:
         try:
             yield fn
         finally:
-            self._subscribers = saved
+            self._subscribers.clear()
+            self._subscribers.update(saved)
 
 
 def declare_hook(name: str, description: str = "") -> Hook:

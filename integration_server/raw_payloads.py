@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integration_server.connection_reuse import once_more_if_connection_dropped
 from integration_server.models import OutboundJob, RawPayload
-from integration_server.outbox.registry import single
+from integration_server.outbox.registry import docstring_summary, register_job_kind, single
 
 log = logging.getLogger(__name__)
 
@@ -191,3 +191,24 @@ def raw_payload_handler(process):
 
     handle.__name__ = getattr(process, "__name__", "process")
     return single(handle)
+
+
+def webhook_kind(source: str) -> str:
+    """The job kind that processes what ``source`` posted to its webhook."""
+    return f"webhook.{source}"
+
+
+def webhook_job_kind(source: str, *, retries: int = 3):
+    """Declare the job kind of ``source``'s webhook on ``process(raw, payload) -> result``, adapted by
+    ``raw_payload_handler``. Returns the function unchanged."""
+
+    def declare(process):
+        register_job_kind(
+            webhook_kind(source),
+            raw_payload_handler(process),
+            max_retries=retries,
+            description=docstring_summary(process),
+        )
+        return process
+
+    return declare

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from integration_server.restorable import restorable
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ class ScheduleSpec:
     args: tuple = ()
 
 
-_SCHEDULES: dict[str, ScheduleSpec] = {}
+_SCHEDULES: dict[str, ScheduleSpec] = restorable({})
 
 
 def register_schedule(name: str, func: str, *, minutes: int | None = None, cron: str | None = None, args=()):

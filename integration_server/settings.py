@@ -7,6 +7,8 @@ from pathlib import Path
 
 import environ
 
+from integration_server.log_format import JSON_FORMATTER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "anymail",
+    "simple_history",
     "integration_server.apps.KernelConfig",
     "marketplaces.apps.MarketplacesConfig",
     "inventory.apps.InventoryConfig",
@@ -51,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who changed it, in the models' history
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,13 +256,7 @@ LOGGING = {
         "context": {"()": "integration_server.logging_context.ContextFilter"},
         "redact": {"()": "integration_server.log_redaction.RedactSecretsFilter"},
     },
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        }
-    },
+    "formatters": {"json": JSON_FORMATTER},  # shared with gunicorn.conf.py
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",

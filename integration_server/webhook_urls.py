@@ -1,26 +1,15 @@
-"""Inbound webhooks of every app, mounted under /webhook/. Each module lists its own ``urlpatterns``."""
+"""Inbound webhooks, mounted under /webhook/: each app of this repository that has a ``webhook_urls``
+module lists its own ``urlpatterns`` there."""
 
 from importlib import import_module
+from importlib.util import find_spec
 
 from django.urls import include, path
 
-WEBHOOK_URL_MODULES = [
-    "marketplaces.webhook_urls",
-    "inventory.webhook_urls",
-    "logistics.shipstation.webhook_urls",
-    "logistics.shopify.webhook_urls",
-    "logistics.tracking.webhook_urls",
-    "logistics.eccang.webhook_urls",
-    "notifications.webhook_urls",
-    "alerts.webhook_urls",
-]
+from integration_server.project_apps import project_app_configs
 
-urlpatterns = []
-for _name in WEBHOOK_URL_MODULES:
-    try:
-        _module = import_module(_name)
-    except ModuleNotFoundError as exc:
-        if not _name.startswith(exc.name or "\0"):
-            raise
-        continue
-    urlpatterns.append(path("", include(_module)))
+urlpatterns = [
+    path("", include(import_module(f"{config.name}.webhook_urls")))
+    for config in project_app_configs()
+    if config.name != "integration_server" and find_spec(f"{config.name}.webhook_urls") is not None
+]

@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from integration_server.connection_reuse import skip_health_check_for_this_request
 from integration_server.crypto import DecryptionError
 from integration_server.json_bodies import parse_json_body
-from integration_server.raw_payloads import ingest_webhook_payload
+from integration_server.raw_payloads import ingest_webhook_payload, webhook_kind
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class WebhookView(APIView):
 
     @property
     def job_kind(self) -> str:
-        return f"webhook.{self.source}"
+        return webhook_kind(self.source)
 
     def dispatch(self, request, *args, **kwargs):
         skip_health_check_for_this_request()

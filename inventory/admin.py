@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_secrets import Secret, WriteOnlySecretsForm
 from integration_server.connection_audit import ConnectionAuditMixin
@@ -47,7 +48,7 @@ RESYNC_MAX_SKUS = 50  # one Zoho call each (100 a minute per organisation)
 
 
 @admin.register(StockPolicy)
-class StockPolicyAdmin(admin.ModelAdmin):
+class StockPolicyAdmin(SimpleHistoryAdmin):
     list_display = (
         "__str__",
         "safety_stock",
@@ -174,7 +175,7 @@ class RatioHelpMixin:
 
 
 @admin.register(AccountStockPolicy)
-class AccountStockPolicyAdmin(RatioHelpMixin, admin.ModelAdmin):
+class AccountStockPolicyAdmin(RatioHelpMixin, SimpleHistoryAdmin):
     list_display = ("account", "ratio", "publish_enabled", "allocation")
     list_editable = ("ratio", "publish_enabled")
     list_select_related = ("account",)
@@ -233,7 +234,7 @@ class AccountStockPolicyAdmin(RatioHelpMixin, admin.ModelAdmin):
 
 
 @admin.register(SkuRatioOverride)
-class SkuRatioOverrideAdmin(RatioHelpMixin, ImportExportModelAdmin):
+class SkuRatioOverrideAdmin(RatioHelpMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [SkuRatioOverrideResource]
     import_formats = [CSV, XLSX]
     export_formats = EXPORT_FORMATS  # formulas escaped

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedTextField
 
@@ -36,6 +37,7 @@ class StockPolicy(models.Model):
     )
     last_rebalance_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["last_rebalance_at", "updated_at"])
 
     class Meta:
         verbose_name = "stock policy"
@@ -113,6 +115,7 @@ class AccountStockPolicy(models.Model):
     )
     ratio = models.DecimalField(max_digits=5, decimal_places=4, validators=RATIO_VALIDATORS)
     publish_enabled = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "account ratio"
@@ -131,6 +134,7 @@ class SkuRatioOverride(models.Model):
     ratio = models.DecimalField(max_digits=5, decimal_places=4, validators=RATIO_VALIDATORS)
     note = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sku", "account"], name="sku_ratio_override_unique")]

@@ -15,15 +15,19 @@ class LogisticsConfig(AppConfig):
         register_personal_data_purger(
             "shopify orders", retention.shopify_orders_past_retention, retention.erase_shopify_orders
         )
-        from logistics.eccang.setup import register as register_eccang
-        from logistics.shipstation import outbound
-        from logistics.shipstation.setup import register as register_shipstation
-        from logistics.tracking.setup import register as register_tracking
+        # the modules that declare job kinds next to their handlers
+        from logistics.eccang import services as eccang_services  # noqa: F401
+        from logistics.eccang.registrations import register_schedules_and_simulators as eccang
+        from logistics.shipstation import outbound, shipments, tracking  # noqa: F401
+        from logistics.shipstation.registrations import register_schedules_and_simulators as shipstation
+        from logistics.shopify import services as shopify_services  # noqa: F401
+        from logistics.tracking import services as tracking_services  # noqa: F401
+        from logistics.tracking.registrations import register_schedules_and_simulators as tracking_and_shopify
         from marketplaces.services.order_events import CANCELLED_ORDERS, EDITED_ORDERS, NEW_ORDERS
 
-        register_shipstation()
-        register_tracking()
-        register_eccang()
+        shipstation()
+        tracking_and_shopify()
+        eccang()
         NEW_ORDERS.subscribe(outbound.queue_creates)
         CANCELLED_ORDERS.subscribe(outbound.queue_cancels)
         EDITED_ORDERS.subscribe(outbound.queue_updates)

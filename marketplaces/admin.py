@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectActionsMixin
@@ -26,6 +27,7 @@ from integration_server.admin_secrets import (
     mask_all,
 )
 from integration_server.connection_audit import ConnectionAuditMixin
+from integration_server.restorable import restorable
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
 CREDENTIAL_HINTS = {
@@ -225,7 +227,7 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
 
 
 @admin.register(MarketplaceAccount)
-class MarketplaceAccountAdmin(ConnectionAuditMixin, admin.ModelAdmin):
+class MarketplaceAccountAdmin(ConnectionAuditMixin, SimpleHistoryAdmin):
     form = MarketplaceAccountForm
     list_display = (
         "name",
@@ -427,9 +429,11 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
-_EXTRA_INLINES: list = []
-_EXTRA_ACTIONS: list = []
-_OBJECT_ACTIONS: list = []  # buttons on an order's page (other apps add theirs: register_order_object_action)
+_EXTRA_INLINES: list = restorable([])
+_EXTRA_ACTIONS: list = restorable([])
+_OBJECT_ACTIONS: list = restorable(
+    []
+)  # buttons on an order's page (other apps add theirs: register_order_object_action)
 
 
 def register_order_inline(inline_cls) -> None:

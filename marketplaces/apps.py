@@ -47,14 +47,13 @@ class MarketplacesConfig(AppConfig):
         from integration_server.simulators import register_simulator
         from marketplaces.connectors import register_connector
         from marketplaces.connectors.rithum import RithumConnector
-        from marketplaces.services import acknowledge
+        from marketplaces.services import acknowledge  # declares its job kinds
         from marketplaces.simulators.rithum import demo_simulator
 
         register_connector("rithum", RithumConnector)
         register_simulator("rithum", demo_simulator, 8109)
         from marketplaces.services.order_events import NEW_ORDERS
 
-        acknowledge.register()
         NEW_ORDERS.subscribe(acknowledge.queue_acknowledgements)
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedJSONField
 
@@ -77,6 +78,23 @@ class MarketplaceAccount(models.Model):
     # The current OAuth access token, encrypted, shared by every process (web, workers): {"token", "expires_at",
     # "key"} where "key" names the credentials it was issued for. Never shown in the admin.
     access_token_cache = EncryptedJSONField(default=dict, blank=True, editable=False)
+    # Who changed which setting when; never the credentials (not even encrypted) nor what the pulls write.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "credentials",
+            "access_token_cache",
+            "orders_watermark",
+            "last_pull_at",
+            "pull_lease_until",
+            "last_pull_error",
+            "pull_checkpoint_since",
+            "pull_checkpoint_until",
+            "pull_checkpoint_token",
+            "pull_checkpoint_at",
+            "refresh_token_issued_at",
+            "auth_problem",
+        ]
+    )
 
     class Meta:
         ordering = ["channel", "name"]

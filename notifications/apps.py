@@ -12,25 +12,21 @@ class NotificationsConfig(AppConfig):
         register_personal_data_purger("customer emails", notifications_past_retention, erase_notifications)
         from anymail.signals import tracking
 
-        from integration_server.outbox import register_job_kind
+        from integration_server.retention import register_personal_data_purger
+        from notifications.retention import erase_notifications, notifications_past_retention
+
+        register_personal_data_purger("customer emails", notifications_past_retention, erase_notifications)
+
         from logistics.tracking import events
         from notifications import checks, conf  # noqa: F401 - checks registers the system checks
+        from notifications.services import sending  # noqa: F401 - declares the send job kind
         from notifications.services.delivery_events import on_anymail_tracking
         from notifications.services.records import (
-            SEND_JOB,
             notify_aftersales_changes,
             notify_orders_shipped,
             notify_status_changes,
         )
-        from notifications.services.sending import send_email_jobs
 
-        register_job_kind(
-            SEND_JOB,
-            send_email_jobs,
-            max_retries=conf.NOTIFICATION_SEND_MAX_RETRIES,
-            batch_size=10,  # one query, one connection, one UPDATE per batch; each email succeeds or fails alone
-            description="Send one customer email (django-anymail) and record the outcome.",
-        )
         events.ORDERS_SHIPPED.subscribe(notify_orders_shipped)
         events.TRACKING_STATUS_CHANGED.subscribe(notify_status_changes)
         events.AFTERSALES_CHANGED.subscribe(notify_aftersales_changes)

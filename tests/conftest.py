@@ -13,6 +13,15 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("project")
 
+# Fixtures shared across test folders (simulators, accounts, rows): plugins, not ``import *``.
+pytest_plugins = [
+    "tests.plugins.registries",
+    "tests.plugins.orders_flow",
+    "tests.plugins.ebay",
+    "tests.plugins.eccang",
+    "tests.plugins.notifications",
+]
+
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 if not SHARED_FIXTURES.exists():  # a clone in another place: look beside the repository's parent too
     SHARED_FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures"

@@ -28,14 +28,13 @@ from alerts.services import texts
 from alerts.services.failing import FAILING_KINDS, failing_states
 from alerts.services.measure import FAILURE_KINDS, Measurement, job_failures, missed_orders
 from alerts.services.recipients import mask_address
+from alerts.services.sending import SEND_EMAIL_KIND, SEND_SMS_KIND
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
 from inventory.models import StockEvent, StockLevel
 
 log = logging.getLogger(__name__)
 
-SEND_EMAIL_KIND = "alerts.send_email"
-SEND_SMS_KIND = "alerts.send_sms"
 JOB_KIND_OF_CHANNEL = {AlertMessage.Channel.EMAIL: SEND_EMAIL_KIND, AlertMessage.Channel.SMS: SEND_SMS_KIND}
 
 

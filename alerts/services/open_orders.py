@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from alerts.models import AlertRule, OpenOrdersCheck, RuleKind
-from marketplaces.connectors.base import connector_for
-from marketplaces.models import MarketplaceAccount, Order
+from marketplaces.models import MarketplaceAccount
+from marketplaces.services.open_orders import OpenOrdersUnavailable, open_orders, unknown_order_ids
 
 log = logging.getLogger(__name__)
 SAMPLE = 20
@@ -25,13 +25,8 @@ def check_open_orders(now: datetime | None = None) -> dict:
     checked = skipped = failed = 0
     for account in MarketplaceAccount.objects.filter(enabled=True).order_by("pk"):
         try:
-            connector = connector_for(account)
-            open_orders = [
-                o
-                for o in connector.list_open_orders()
-                if o.purchased_at is None or o.purchased_at <= now - grace
-            ]
-        except (LookupError, NotImplementedError):
+            orders = open_orders(account, placed_before=now - grace)
+        except OpenOrdersUnavailable:
             skipped += 1
             continue
         except Exception as exc:  # noqa: BLE001 - typed vendor errors carry no secrets; one account at a time
@@ -39,16 +34,12 @@ def check_open_orders(now: datetime | None = None) -> dict:
             _record_failure(account, now, str(exc))
             log.warning("alerts.open_orders_failed", extra={"account": account.pk, "error": str(exc)[:300]})
             continue
-        ids = [o.marketplace_order_id for o in open_orders]
-        ours = set(
-            Order.objects.filter(account=account, marketplace_order_id__in=ids).values_list(
-                "marketplace_order_id", flat=True
-            )
-        )
+        ids = [o.marketplace_order_id for o in orders]
+        unknown = set(unknown_order_ids(account, ids))
         missing_orders = [
             [o.marketplace_order_id, o.purchased_at.isoformat() if o.purchased_at else None]
-            for o in open_orders
-            if o.marketplace_order_id not in ours
+            for o in orders
+            if o.marketplace_order_id in unknown
         ][:MAX_STORED]
         missing = [i for i, _ in missing_orders]
         OpenOrdersCheck.objects.update_or_create(

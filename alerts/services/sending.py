@@ -17,8 +17,11 @@ from alerts import conf
 from alerts.clients.twilio import client_for
 from alerts.models import AlertMessage, TwilioAccount
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
+from integration_server.outbox import job_kind
 from integration_server.outbox.registry import policy_for
 
+SEND_EMAIL_KIND = "alerts.send_email"
+SEND_SMS_KIND = "alerts.send_sms"
 log = logging.getLogger(__name__)
 SMS_MAX_CHARS = 300  # two SMS at most: the details go by email
 
@@ -61,7 +64,9 @@ def build_email(message: AlertMessage) -> EmailMultiAlternatives:
     return email
 
 
+@job_kind(SEND_EMAIL_KIND, retries=conf.ALERTS_SEND_MAX_RETRIES)
 def send_email_job(job) -> dict:
+    """Send one ops alert email and record the outcome."""
     message = _load(job)
     if message.state == AlertMessage.State.SENT:
         return {"skipped": "already sent"}
@@ -113,7 +118,9 @@ def send_sms(to: str, text: str) -> tuple[str, str]:
     return sent.sid, sent.status
 
 
+@job_kind(SEND_SMS_KIND, retries=conf.ALERTS_SEND_MAX_RETRIES)
 def send_sms_job(job) -> dict:
+    """Send one ops alert SMS (Twilio) and record the outcome."""
     message = _load(job)
     if message.state == AlertMessage.State.SENT:
         return {"skipped": "already sent"}

@@ -1,10 +1,10 @@
 """The transactional outbox: jobs written with the change that needs them, run by workers with retries.
 
-Public API: ``register_job_kind``, ``enqueue_job``, ``JobPolicy``, and the typed errors of
+Public API: ``job_kind`` / ``batch_job_kind`` (declare a kind on its handler), ``enqueue_job``, ``JobPolicy``, and the typed errors of
 ``integration_server.http.errors`` that handlers raise.
 """
 
 from integration_server.outbox.enqueue import enqueue_job, enqueue_jobs
-from integration_server.outbox.registry import JobPolicy, register_job_kind
+from integration_server.outbox.registry import JobPolicy, batch_job_kind, job_kind, register_job_kind
 
-__all__ = ["JobPolicy", "enqueue_job", "enqueue_jobs", "register_job_kind"]
+__all__ = ["JobPolicy", "batch_job_kind", "enqueue_job", "enqueue_jobs", "job_kind", "register_job_kind"]

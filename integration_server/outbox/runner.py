@@ -22,6 +22,7 @@ from integration_server.logging_context import job_context
 from integration_server.models import JobAttempt, OutboundJob
 from integration_server.outbox.backoff import retry_delay_seconds
 from integration_server.outbox.registry import JobPolicy, policy_for
+from integration_server.project_apps import is_project_module
 
 log = logging.getLogger(__name__)
 State = OutboundJob.State
@@ -61,15 +62,9 @@ def claim_jobs(
 
 
 def _error_text(exc: BaseException) -> str:
-    text = (
-        str(exc)
-        if isinstance(exc, Exception)
-        and type(exc).__module__.startswith(
-            ("integration_server", "marketplaces", "inventory", "logistics", "notifications", "alerts")
-        )
-        else f"{type(exc).__name__}: {exc}"
-    )
-    return text[:2000]
+    """Our own errors carry a message written for ops; anything else is named by its type."""
+    own = isinstance(exc, Exception) and is_project_module(type(exc).__module__)
+    return (str(exc) if own else f"{type(exc).__name__}: {exc}")[:2000]
 
 
 def _apply_outcome(job: OutboundJob, policy: JobPolicy, outcome, now: datetime) -> str:

@@ -18,6 +18,8 @@ from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from integration_server.restorable import restorable
+
 _STATUS_TEXT = {
     200: "OK",
     201: "Created",
@@ -182,7 +184,7 @@ def serve_in_thread(app: Simulator, port: int = 0, host: str = "127.0.0.1"):
     return server
 
 
-_REGISTRY: dict[str, tuple[Callable[[], Simulator], int]] = {}
+_REGISTRY: dict[str, tuple[Callable[[], Simulator], int]] = restorable({})
 
 
 def register_simulator(name: str, factory: Callable[[], Simulator], default_port: int) -> None:
@@ -191,3 +193,15 @@ def register_simulator(name: str, factory: Callable[[], Simulator], default_port
 
 def registered_simulators() -> dict[str, tuple[Callable[[], Simulator], int]]:
     return dict(_REGISTRY)
+
+
+_DEMO_STORY: list[Callable] = restorable([])
+
+
+def register_demo_story(play: Callable) -> None:
+    """``play(service_url, running_simulators, say=print)``: what ``run_simulators --story`` plays."""
+    _DEMO_STORY[:] = [play]
+
+
+def demo_story() -> Callable | None:
+    return _DEMO_STORY[0] if _DEMO_STORY else None

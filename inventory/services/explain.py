@@ -7,7 +7,14 @@ from fractions import Fraction
 from django.db.models import Sum
 
 from inventory.allocation import allocate, effective_ratios
-from inventory.models import PublishedQuantity, ShadowDecrement, StockLevel, ZohoConnection
+from inventory.models import (
+    AccountStockPolicy,
+    PublishedQuantity,
+    ShadowDecrement,
+    SkuRatioOverride,
+    StockLevel,
+    ZohoConnection,
+)
 from inventory.services.context import AllocationContext
 
 
@@ -15,6 +22,30 @@ def _num(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     return f"{float(value):.4f}".rstrip("0")
+
+
+CHANGE_VERB = {"+": "set", "~": "changed", "-": "removed"}
+
+
+def last_ratio_changes(sku: str, account_ids, overridden) -> dict[int, str]:
+    """Per account, the last change of the ratio in use (the SKU override, else the account ratio): when,
+    by whom, what. Two queries whatever the number of accounts."""
+    changes = {}
+    overridden_ids = [a for a in account_ids if a in overridden]
+    account_ids = [a for a in account_ids if a not in overridden]
+    histories = [
+        SkuRatioOverride.history.filter(sku=sku, account_id__in=overridden_ids),
+        AccountStockPolicy.history.filter(account_id__in=account_ids),
+    ]
+    for history in histories:
+        for record in history.select_related("history_user").order_by("-history_date", "-history_id"):
+            if record.account_id not in changes:
+                who = record.history_user.get_username() if record.history_user else "the system"
+                changes[record.account_id] = (
+                    f"{CHANGE_VERB.get(record.history_type, 'changed')} to {_num(Fraction(record.ratio))} "
+                    f"on {record.history_date:%Y-%m-%d %H:%M} UTC by {who}"
+                )
+    return changes
 
 
 def explain_sku(level: StockLevel) -> dict:
@@ -55,6 +86,7 @@ def explain_sku(level: StockLevel) -> dict:
     if policy.min_publish_qty:
         steps.append(f"Minimum per marketplace while stock is allocatable: {policy.min_publish_qty}.")
     rows = []
+    changes = last_ratio_changes(level.sku, list(ratios), overrides)
     for account_id in sorted(ratios, key=lambda a: ctx.accounts[a].name):
         ratio = result.ratios[account_id]
         effective = ratio * result.scale
@@ -64,6 +96,7 @@ def explain_sku(level: StockLevel) -> dict:
                 "account": ctx.accounts[account_id],
                 "source": "SKU override" if account_id in overrides else "account ratio",
                 "ratio": _num(ratio),
+                "ratio_changed": changes.get(account_id, ""),
                 "effective": _num(effective),
                 "exact": _num(result.base * effective),
                 "floored": result.floored[account_id],

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from integration_server.http.errors import ThrottledError
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_job, enqueue_jobs
+from integration_server.outbox import batch_job_kind, enqueue_job, enqueue_jobs, job_kind
 from inventory.models import PublishedQuantity
 from inventory.services.context import AllocationContext
 from inventory.services.sql_lists import SPLIT, fast_sql, joined
@@ -185,8 +185,9 @@ def reallocate_and_enqueue(
 # --- the job handler ------------------------------------------------------------------------------------
 
 
+@batch_job_kind(PUSH_STOCK, retries=MAX_RETRIES, batch=20, lease_seconds=900)
 def push_stock(jobs: list[OutboundJob]) -> dict:
-    """Handler of "stock.push": the claimed jobs' SKUs are merged per account, the current targets read, and
+    """Publish stock quantities to one marketplace account. The claimed jobs' SKUs are merged per account, the current targets read, and
     only changed ones pushed in chunks of the connector's batch limit (the runner claims per account group;
     a claim across groups is split here)."""
     by_account: dict[int, list[OutboundJob]] = defaultdict(list)
@@ -359,8 +360,9 @@ def _await_confirmation(account_id: int, ref: str, reason: str, submitted: list[
     )
 
 
+@job_kind(CONFIRM_STOCK, retries=MAX_RETRIES)
 def confirm_stock(job: OutboundJob) -> dict:
-    """Handler of "stock.confirm": the marketplace's final verdict on a submission it took as pending. A
+    """Read the marketplace's final verdict on a submission it took as pending. A
     rejected SKU gets back the quantity published before (so the next rebalance or resync pushes it again)
     and the reason; an accepted one loses the "not processed yet" note. Rows a newer push has touched since
     (another reason) are left alone. Still processing -> ask again later (a wait, no retry spent)."""

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_job
+from integration_server.outbox import enqueue_job, job_kind
 from inventory.models import AccountStockPolicy, SkuRatioOverride, StockLevel
 from inventory.services.context import AllocationContext
-from inventory.services.publishing import PushCollector, reallocate
+from inventory.services.publishing import MAX_RETRIES, PushCollector, reallocate
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,9 @@ def reallocate_for_account_changes(changes: list) -> None:
         request_reallocation(all_skus=True, reason="marketplace account switched on/off")
 
 
+@job_kind(REALLOCATE_KIND, retries=MAX_RETRIES, lease_seconds=900)
 def reallocate_job(job: OutboundJob) -> dict:
-    """Handler of "stock.reallocate"."""
+    """Reallocate the SKUs an ops change affects (ratio, override, policy, account) and queue their pushes."""
     payload = job.payload
     summary = publish_stock(
         skus=None if payload.get("all") else payload.get("skus", []),

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
+from integration_server.raw_payloads import webhook_job_kind
 from inventory.clients.zoho import ZohoClient
 from inventory.models import PublishedQuantity, StockLevel, ZohoConnection
 from inventory.services.context import AllocationContext
@@ -186,8 +187,9 @@ def check_zoho_connection(client: ZohoClient | None = None) -> dict:
     }
 
 
+@webhook_job_kind("zoho", retries=3)
 def process_zoho_webhook(raw, payload) -> dict | str:
-    """Handler of "webhook.zoho": one item's stock -> stock level + shadow reset -> allocation -> pushes."""
+    """Apply a Zoho item webhook: one item's stock -> stock level + shadow reset -> allocation -> pushes."""
     zoho_conn = ZohoConnection.objects.get(pk=1)
     try:
         item = item_of(payload)

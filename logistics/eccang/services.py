@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError
-from integration_server.raw_payloads import store_pulled_records
+from integration_server.raw_payloads import store_pulled_records, webhook_job_kind
 from logistics.eccang import conf
 from logistics.eccang.client import EccangClient, decode_biz
 from logistics.eccang.orders import (
@@ -383,8 +383,9 @@ def orders_in_push(payload: dict) -> list:
     raise TypeError("biz_content holds no order")
 
 
+@webhook_job_kind("eccang", retries=5)
 def process_push(raw, payload) -> dict | str:
-    """Outbox processing of ``webhook.eccang``: the verified push's orders, like a polled page."""
+    """Eccang order push (/webhook/yicang): dedupe, after-sales rules, track shipped parcels. The verified push's orders, like a polled page."""
     if isinstance(payload, bytes | str):
         payload = json.loads(payload)
     account = EccangAccount.objects.filter(app_key=payload.get("app_key"), enabled=True).first()

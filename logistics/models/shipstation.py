@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedTextField
 
@@ -152,6 +153,7 @@ class CarrierCodeMapping(models.Model):
     marketplace_carrier_name = models.CharField(
         max_length=100, blank=True, help_text="Free text sent with the 'other' code."
     )
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

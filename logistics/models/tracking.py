@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from integration_server.fields import EncryptedTextField
 
@@ -168,6 +169,7 @@ class TrackingCarrierCode(models.Model):
         max_length=20, help_text="The provider's carrier code (17TRACK: the numeric key of its carrier list)."
     )
     note = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["carrier"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_object_actions import ObjectAction, ObjectActionsMixin
@@ -349,7 +350,7 @@ class ShipStationShipmentAdmin(ObjectActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(CarrierCodeMapping)
-class CarrierCodeMappingAdmin(admin.ModelAdmin):
+class CarrierCodeMappingAdmin(SimpleHistoryAdmin):
     list_display = (
         "shipstation_carrier_code",
         "channel",

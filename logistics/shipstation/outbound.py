@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from integration_server.http.errors import ExternalApiError, PermanentError, RetryableError, ThrottledError
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_jobs
+from integration_server.outbox import batch_job_kind, enqueue_jobs
 from integration_server.outbox.runner import cancel as cancel_jobs
 from logistics.models import ShipStationOrder
 from logistics.shipstation.accounts import client_for, require_account
 from logistics.shipstation.order_payload import build_order, order_key_for
 from logistics.shipstation.refusals import Refusal, classify_failure, classify_refusal, is_final_state
 from marketplaces.models import Order
+from marketplaces.services import order_state
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +242,9 @@ def outcomes_from_answer(
     return outcomes
 
 
+@batch_job_kind(CREATE_KIND, retries=3, batch=100)
 def create_orders_handler(jobs: list[OutboundJob]) -> dict:
-    """Batch handler of CREATE_KIND (same store, up to 100 jobs): one createorders call. Each order's
+    """Create / update marketplace orders in ShipStation. Up to 100 jobs of one store: one createorders call. Each order's
     outcome is recorded on its ShipStationOrder; a data refusal also flags the marketplace order with
     ShipStation's message."""
     rows = _rows_for(jobs)
@@ -284,23 +286,19 @@ def create_orders_handler(jobs: list[OutboundJob]) -> dict:
                 changed, ["state", "last_error", "sent_at", "shipstation_order_id", "updated_at"]
             )
         if created:
-            Order.objects.filter(pk__in=created, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
-                state=Order.State.SENT, problem="", problem_kind="", updated_at=now
-            )
+            order_state.mark_sent(created)
         for row in refused:  # rare: one UPDATE each, so each order shows its own message
-            Order.objects.filter(pk=row.order_id, state__in=[Order.State.NEW, Order.State.FLAGGED]).update(
-                state=Order.State.FLAGGED,
-                problem=f"ShipStation {row.last_error}"[:2000],
-                problem_kind=Order.ProblemKind.SHIPSTATION_REFUSED,
-                updated_at=now,
+            order_state.flag_refused(
+                row.order_id, f"ShipStation {row.last_error}", Order.ProblemKind.SHIPSTATION_REFUSED
             )
     if refused:
         log.warning("shipstation.orders_refused", extra={"count": len(refused)})
     return outcomes
 
 
+@batch_job_kind(CANCEL_KIND, retries=3, batch=100)
 def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
-    """Batch handler of CANCEL_KIND: an order never tried is simply not sent; an order ShipStation may
+    """Cancel in ShipStation orders the marketplace cancelled before shipment. An order never tried is simply not sent; an order ShipStation may
     hold is resent with the same orderKey and ``orderStatus: cancelled``."""
     rows = _rows_for(jobs)
     create_jobs = {
@@ -346,10 +344,10 @@ def cancel_orders_handler(jobs: list[OutboundJob]) -> dict:
     for row in shipped_already:  # too late: ShipStation shipped it. Ops must see it on the order.
         row.state, row.last_error = SSState.CREATED, "Not cancelled: ShipStation holds this order shipped."
     if shipped_already:
-        Order.objects.filter(pk__in=[r.order_id for r in shipped_already]).update(
-            problem="Cancelled on the marketplace, but ShipStation had already shipped it.",
-            problem_kind=Order.ProblemKind.EDITED_AFTER_SHIPMENT,
-            updated_at=now,
+        order_state.note_problem(
+            [r.order_id for r in shipped_already],
+            "Cancelled on the marketplace, but ShipStation had already shipped it.",
+            Order.ProblemKind.EDITED_AFTER_SHIPMENT,
         )
     for job_id, row in to_send.items():
         if isinstance(results[job_id], Exception):
@@ -385,8 +383,6 @@ def send_again(order_ids: list[int]) -> int:
         jobs.append(create_job(order.pk, store, dedupe_key=f"order:{order.pk}:again:{stamp}"))
     with transaction.atomic():
         ShipStationOrder.objects.bulk_create(new_rows, ignore_conflicts=True)
-        Order.objects.filter(pk__in=[j.payload["order_id"] for j in jobs], state=Order.State.FLAGGED).update(
-            state=Order.State.NEW
-        )
+        order_state.unflag_for_resend([j.payload["order_id"] for j in jobs])
         enqueue_jobs(jobs)
     return len(jobs)

@@ -16,13 +16,14 @@ from django.utils import timezone
 from integration_server.http.errors import PermanentError, RetryableError
 from integration_server.models import OutboundJob
 from integration_server.outbox import enqueue_jobs
-from integration_server.raw_payloads import store_pulled_records
+from integration_server.raw_payloads import store_pulled_records, webhook_job_kind
 from logistics.models import ShipStationAccount, ShipStationOrder, ShipStationShipment
 from logistics.shipstation import conf
 from logistics.shipstation.accounts import client_for, require_account
 from logistics.shipstation.order_payload import SHIPSTATION_TIME_ZONE
 from logistics.shipstation.resource_urls import resource_url_allowed
 from marketplaces.models import Order
+from marketplaces.services import order_state
 
 log = logging.getLogger(__name__)
 
@@ -301,9 +302,8 @@ def update_shipped_states(order_ids: set[int]) -> None:
     SHIPPED. Two queries whatever the number of orders; orders cancelled or already shipped are left."""
     from marketplaces.models import OrderLine
 
-    open_states = [Order.State.NEW, Order.State.SENT, Order.State.FLAGGED, Order.State.PARTIALLY_SHIPPED]
     lines: dict[int, list] = {}
-    for line in OrderLine.objects.filter(order_id__in=order_ids, order__state__in=open_states).only(
+    for line in OrderLine.objects.filter(order_id__in=order_ids, order__state__in=order_state.OPEN).only(
         "pk", "order_id", "line_id", "sku", "quantity"
     ):
         lines.setdefault(line.order_id, []).append(line)
@@ -319,15 +319,10 @@ def update_shipped_states(order_ids: set[int]) -> None:
             full.append(order_id)
         elif any(shipped.values()):
             partial.append(order_id)
-    now = timezone.now()
     if full:
-        Order.objects.filter(pk__in=full, state__in=open_states).update(
-            state=Order.State.SHIPPED, updated_at=now
-        )
+        order_state.mark_shipped(full)
     if partial:
-        Order.objects.filter(pk__in=partial, state__in=open_states).update(
-            state=Order.State.PARTIALLY_SHIPPED, updated_at=now
-        )
+        order_state.mark_partially_shipped(partial)
 
 
 # --- the webhook's processing (worker) ------------------------------------------------------------------
@@ -345,8 +340,10 @@ def with_shipment_items(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, ("includeShipmentItems", "true")])))
 
 
+@webhook_job_kind("shipstation", retries=3)
 def process_ship_notify(raw, payload) -> dict | str:
-    """Job ``webhook.shipstation``: fetch the resource_url with our credentials; the body is never trusted."""
+    """Fetch a SHIP_NOTIFY resource and record its shipments: the resource_url is fetched with our
+    credentials; the body is never trusted."""
     if not isinstance(payload, dict):
         return "ignored"
     kind = payload.get("resource_type")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_jobs
+from integration_server.outbox import enqueue_jobs, job_kind
 from integration_server.outbox.runner import retry_now
 from logistics.models import CarrierCodeMapping, ShipStationShipment
 from logistics.shipstation.carriers import map_carrier
@@ -53,7 +53,9 @@ def confirmation_for(shipment: ShipStationShipment) -> ShipmentConfirmation:
     )
 
 
+@job_kind(PUSH_TRACKING_KIND, retries=5)
 def push_tracking(job: OutboundJob) -> dict:
+    """Confirm one package (carrier + tracking number) to the marketplace."""
     shipment = ShipStationShipment.objects.select_related("order__account").get(pk=job.payload["shipment_id"])
     if shipment.voided or shipment.order is None:
         ShipStationShipment.objects.filter(pk=shipment.pk).update(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration_server.crypto import lookup_hash
+from integration_server.raw_payloads import webhook_job_kind, webhook_kind
 from integration_server.safe_urls import http_url
 from logistics.models import ShopifyOrder, ShopifyShop, TrackedShipment, TrackingStatus
 from logistics.shopify.client import ShopifyClient, ShopifyConfigurationError
@@ -25,8 +26,9 @@ def external_id_for(shop_domain: str, fulfillment_id) -> str:
     return f"{shop_domain}|{fulfillment_id}"
 
 
+@webhook_job_kind("shopify", retries=5)
 def process_fulfillment_webhook(raw, payload) -> dict | str:
-    """``webhook.shopify`` job. The view stored the topic as ``kind`` and ``<shop domain>|<fulfillment id>``
+    """Shopify fulfillment: read the order, store shipments, split / pre-sale emails. The view stored the topic as ``kind`` and ``<shop domain>|<fulfillment id>``
     as ``external_id``."""
     if raw.kind not in FULFILLMENT_TOPICS or not isinstance(payload, dict):
         return "ignored"
@@ -69,7 +71,7 @@ def retry_after_configuration_fix(shop: ShopifyShop) -> int:
     if not raw_ids:
         return 0
     jobs = OutboundJob.objects.filter(
-        kind="webhook.shopify", state=OutboundJob.State.FAILED, payload__raw_payload_id__in=raw_ids
+        kind=webhook_kind("shopify"), state=OutboundJob.State.FAILED, payload__raw_payload_id__in=raw_ids
     ).values_list("pk", flat=True)
     return retry_now(list(jobs))
 

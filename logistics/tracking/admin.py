@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
 
 from integration_server.admin_inlines import ReadOnlyTabularInline
 from integration_server.admin_secrets import (
@@ -65,7 +66,7 @@ class TrackingCarrierCodeForm(forms.ModelForm):
 
 
 @admin.register(TrackingCarrierCode)
-class TrackingCarrierCodeAdmin(admin.ModelAdmin):
+class TrackingCarrierCodeAdmin(SimpleHistoryAdmin):
     """Carrier names / codes from Shopify, ShipStation and Eccang -> 17TRACK carrier codes, used when a number
     is registered (an unlisted carrier is auto-detected by 17TRACK)."""
 

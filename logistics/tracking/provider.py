@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from integration_server.restorable import restorable
+
 
 @dataclass(frozen=True)
 class TrackingRequest:
@@ -56,7 +58,7 @@ class TrackingProvider(ABC):
         """Updates carried by one verified push body ([] for events we ignore)."""
 
 
-_PROVIDERS: dict[str, Callable[..., TrackingProvider]] = {}
+_PROVIDERS: dict[str, Callable[..., TrackingProvider]] = restorable({})
 
 
 def register_provider(name: str, factory: Callable[..., TrackingProvider]) -> None:

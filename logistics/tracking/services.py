@@ -14,11 +14,12 @@ from django.utils import timezone
 from integration_server.crypto import lookup_hash
 from integration_server.http.errors import PermanentError
 from integration_server.models import OutboundJob, RawPayload
-from integration_server.outbox import enqueue_jobs
+from integration_server.outbox import batch_job_kind, enqueue_jobs
+from integration_server.raw_payloads import webhook_kind
 from integration_server.safe_urls import http_url
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
 from logistics.models.tracking import normalise_carrier
-from logistics.tracking import events
+from logistics.tracking import conf, events
 from logistics.tracking.provider import TrackingRequest, TrackingUpdate, tracking_provider
 from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
 
@@ -130,8 +131,9 @@ def register_numbers(requests: list[TrackingRequest], provider=None):
     return result
 
 
+@batch_job_kind(REGISTER_JOB, retries=conf.TRACK17_REGISTER_MAX_RETRIES, batch=40)
 def register_batch_handler(jobs: list[OutboundJob]) -> dict:
-    """Outbox handler of ``tracking.register``: one provider call for up to 40 jobs. A per-number rejection
+    """Register tracking numbers with the tracking provider. One provider call for up to 40 jobs. A per-number rejection
     finishes that job (reason kept on the shipment); an HTTP failure fails the batch and is retried."""
     requests = [
         TrackingRequest(
@@ -326,8 +328,9 @@ def process_push(raw, payload) -> dict | str:
     return apply_tracking_updates(updates, via="push")
 
 
+@batch_job_kind(webhook_kind("17track"), retries=5, batch=25)
 def process_push_batch(jobs: list[OutboundJob]) -> dict:
-    """Outbox handler of ``webhook.17track``: the claimed pushes (up to the batch size) are applied in one
+    """17TRACK push: apply the status, exception / delivered emails. The claimed pushes (up to the batch size) are applied in one
     transaction. A body that does not parse fails alone; a database failure fails the batch, which is
     retried (applying is idempotent: stale and repeated statuses change nothing)."""
     raws = {

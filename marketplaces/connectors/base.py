@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from integration_server.restorable import restorable
+
 
 @dataclass
 class PulledOrderLine:
@@ -155,11 +157,16 @@ class MarketplaceConnector(ABC):
         raise NotImplementedError(f"{self.channel} connector cannot list open orders yet")
 
 
-_CONNECTORS: dict[str, type[MarketplaceConnector]] = {}
+_CONNECTORS: dict[str, type[MarketplaceConnector]] = restorable({})
 
 
 def register_connector(channel: str, cls: type[MarketplaceConnector]) -> None:
     _CONNECTORS[channel] = cls
+
+
+def unregister_connector(channel: str) -> None:
+    """A channel without a connector (tests: the registries are restored after each test)."""
+    _CONNECTORS.pop(channel, None)
 
 
 def connector_class(channel: str) -> type[MarketplaceConnector] | None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integration_server.http.errors import PermanentError
+from integration_server.restorable import restorable
 from marketplaces.connectors.base import PulledOrder
 from marketplaces.models import Order
 
@@ -40,7 +41,7 @@ DEFAULT_POLICY = "accept_known"
 
 # fn(skus) -> {sku: units available} for the SKUs we know (an unknown SKU is absent)
 StockLookup = Callable[[list[str]], dict[str, int]]
-_lookup: list[StockLookup] = []
+_lookup: list[StockLookup] = restorable([])
 
 
 def register_stock_lookup(fn: StockLookup) -> None:

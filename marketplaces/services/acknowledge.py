@@ -16,14 +16,14 @@ from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, ThrottledError
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_job, enqueue_jobs
+from integration_server.outbox import enqueue_job, enqueue_jobs, job_kind
 from marketplaces.connectors import PulledOrder, connector_class, connector_for
 from marketplaces.models import MarketplaceAccount, Order
 
 log = logging.getLogger(__name__)
 
 ACKNOWLEDGE_KIND = "orders.acknowledge"
-CONFIRM_KIND = "orders.acknowledge_confirm"
+CONFIRM_KIND = "orders.confirm_acknowledgement"
 BATCH_SIZE = 1000
 CONFIRM_AFTER_SECONDS = 120  # Rithum acknowledges asynchronously: its log tells the outcome later
 
@@ -59,8 +59,9 @@ def _channels_of(orders: list) -> dict[int, str]:
     return channels
 
 
+@job_kind(ACKNOWLEDGE_KIND, retries=5)
 def acknowledge_orders(job: OutboundJob) -> dict:
-    """Handler of ACKNOWLEDGE_KIND: the job's orders in the connector's acknowledge call(s)."""
+    """Acknowledge new orders to the marketplace: the job's orders in the connector's acknowledge call(s)."""
     account = MarketplaceAccount.objects.get(pk=job.payload["account_id"])
     order_ids = job.payload["order_ids"]
     request_ids = connector_for(account).acknowledge_orders(
@@ -78,8 +79,9 @@ def acknowledge_orders(job: OutboundJob) -> dict:
     return {"acknowledged": len(order_ids), "request_ids": request_ids}
 
 
+@job_kind(CONFIRM_KIND, retries=5)
 def confirm_acknowledgements(job: OutboundJob) -> dict:
-    """Handler of CONFIRM_KIND: Rithum's log of each acknowledge request. Orders it failed to acknowledge
+    """Read the marketplace's verdict on an acknowledge request. Rithum's log of each acknowledge request. Orders it failed to acknowledge
     fail this job with Rithum's reasons (visible to ops in the admin); still processing -> ask again later
     (a wait, no retry spent)."""
     account = MarketplaceAccount.objects.get(pk=job.payload["account_id"])
@@ -94,21 +96,3 @@ def confirm_acknowledgements(job: OutboundJob) -> dict:
         listed = "; ".join(f"{oid}: {reason}" for oid, reason in list(failed.items())[:20])
         raise PermanentError(f"Rithum did not acknowledge {len(failed)} order(s): {listed}", vendor="rithum")
     return {"confirmed": job.payload["request_ids"]}
-
-
-def register() -> None:
-    from integration_server.outbox import register_job_kind
-    from integration_server.outbox.registry import single
-
-    register_job_kind(
-        ACKNOWLEDGE_KIND,
-        single(acknowledge_orders),
-        max_retries=5,
-        description="Acknowledge new orders to the marketplace (Rithum /order/acknowledge).",
-    )
-    register_job_kind(
-        CONFIRM_KIND,
-        single(confirm_acknowledgements),
-        max_retries=5,
-        description="Read the marketplace's verdict on an acknowledge request (Rithum /order/log).",
-    )

@@ -18,10 +18,10 @@ from integration_server.outbox import enqueue_jobs
 from integration_server.safe_urls import http_url
 from notifications import conf, rules
 from notifications.models import Notification
+from notifications.services.sending import SEND_JOB
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "notifications.send_email"
 
 STATUS_PHRASES = {
     "alert": "The carrier reported a problem with your parcel.",

@@ -22,8 +22,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError
+from integration_server.outbox import batch_job_kind
+from notifications import conf
 from notifications.models import Notification, NotificationEvent
 
+SEND_JOB = "notifications.send_email"
 log = logging.getLogger(__name__)
 
 SUBJECTS = {
@@ -185,8 +188,11 @@ def provider_message_id(message, recipient: str) -> str:
     return str(status.message_id) if status.message_id is not None else ""
 
 
+# one query, one connection, one UPDATE per batch; each email succeeds or fails alone
+@batch_job_kind(SEND_JOB, retries=conf.NOTIFICATION_SEND_MAX_RETRIES, batch=10)
 def send_email_jobs(jobs) -> dict:
-    """Outbox handler of ``notifications.send_email``: the claimed batch, each job its own outcome."""
+    """Send customer emails (django-anymail) and record the outcome. The claimed batch, each job its own
+    outcome."""
     outcomes = send_notifications([job.payload["notification_id"] for job in jobs])
     return {job.pk: outcomes[job.payload["notification_id"]] for job in jobs}
 

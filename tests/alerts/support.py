@@ -12,6 +12,7 @@ from integration_server.models import JobAttempt, OutboundJob
 from inventory.models import StockEvent, StockLevel
 from logistics.models import ShipStationOrder
 from marketplaces.models import MarketplaceAccount, Order
+from tests.marketplaces.factories import MarketplaceAccountFactory
 
 TWILIO_SID = "AC0123456789abcdef0123456789abcdef"
 TWILIO_TOKEN = "twilio-auth-token-secret"
@@ -30,7 +31,7 @@ def only_rule(kind: str) -> AlertRule:
 
 
 def account(name: str = "Amazon US", channel: str = "amazon") -> MarketplaceAccount:
-    return MarketplaceAccount.objects.create(name=name, channel=channel, shipstation_store_id=7)
+    return MarketplaceAccountFactory(name=name, channel=channel, shipstation_store_id=7)
 
 
 _seq = iter(range(1, 10**9))

@@ -287,12 +287,11 @@ class OpenOrdersConnector(MarketplaceConnector):
         ]
 
 
-def test_open_orders_we_never_pulled_count_as_missed(monkeypatch):
+def test_open_orders_we_never_pulled_count_as_missed():
     only_rule(RuleKind.MISSED_ORDERS)
-    monkeypatch.setitem(connectors._CONNECTORS, "mirakl", OpenOrdersConnector)
-    monkeypatch.delitem(connectors._CONNECTORS, "ebay", raising=False)  # a channel without a connector
+    connectors.register_connector("mirakl", OpenOrdersConnector)  # for this test only (tests/plugins)
     mirakl = account("Mirakl FR", "mirakl")
-    account("eBay US", "ebay")  # no connector: skipped
+    account("Elsewhere", "no-connector")  # a channel without a connector: skipped
     make_orders(mirakl, sent=100)
     MarketplaceAccount.objects.filter(pk=mirakl.pk).update(orders_watermark=timezone.now())  # pulled since
     OpenOrdersConnector.open_ids = [o.marketplace_order_id for o in Order.objects.all()[:50]] + [
@@ -382,9 +381,9 @@ def test_a_job_sent_again_for_the_same_order_counts_once():
 
 
 # --- issue 16 point 5: no false "missed orders" on a fresh start --------------------------------------------
-def test_open_orders_listed_before_the_first_pull_are_not_missed_once_pulled(monkeypatch):
+def test_open_orders_listed_before_the_first_pull_are_not_missed_once_pulled():
     only_rule(RuleKind.MISSED_ORDERS)
-    monkeypatch.setitem(connectors._CONNECTORS, "mirakl", OpenOrdersConnector)
+    connectors.register_connector("mirakl", OpenOrdersConnector)  # for this test only
     mirakl = account("Mirakl FR", "mirakl")
     OpenOrdersConnector.open_ids = [f"FRESH-{n}" for n in range(60)]  # on the marketplace for 3 hours
     assert check_open_orders()["checked"] == 1  # the snapshot runs before the first pull: we have none

@@ -47,9 +47,9 @@ class FlakyConnector(MarketplaceConnector):
 
 
 @pytest.fixture
-def flaky(monkeypatch):
+def flaky():
     FlakyConnector.failing = True
-    monkeypatch.setitem(connectors._CONNECTORS, "amazon", FlakyConnector)
+    connectors.register_connector("amazon", FlakyConnector)  # for each test only (tests/plugins)
     return MarketplaceAccount.objects.create(
         name="Amazon US", channel="amazon", orders_watermark=timezone.now() - timedelta(hours=1)
     )

@@ -15,10 +15,11 @@ from integration_server.simulators import serve_in_thread
 from inventory.models import AccountStockPolicy, StockPolicy, ZohoConnection
 from inventory.services.publishing import PUSH_STOCK
 from inventory.simulators.zoho import ZohoSimulator
-from logistics.models import ShipStationAccount
 from logistics.simulators.shipstation import ShipStationSimulator
 from marketplaces.models import MarketplaceAccount
 from marketplaces.simulators.amazon import AmazonSimulator
+from tests.logistics.factories import ShipStationAccountFactory
+from tests.marketplaces.factories import AmazonAccountFactory
 
 ZOHO_SECRET = "e2e-zoho-hook-secret-0123456789abcdef"
 US_MARKETPLACE = "ATVPDKIKX0DER"
@@ -61,18 +62,8 @@ def shipstation_sim():
 
 
 def amazon_account(sim, name: str, marketplace_id: str, store_id: int, **options) -> MarketplaceAccount:
-    return MarketplaceAccount.objects.create(
-        channel="amazon",
-        name=name,
-        api_base_url=sim.base_url,
-        auth_base_url=sim.base_url,
-        credentials={
-            "client_id": sim.client_id,
-            "client_secret": sim.client_secret,
-            "refresh_token": next(iter(sim.refresh_tokens)),
-        },
-        options={"marketplace_ids": [marketplace_id], "seller_id": sim.seller_id, **options},
-        shipstation_store_id=store_id,
+    return AmazonAccountFactory(
+        sim=sim, name=name, marketplace_id=marketplace_id, shipstation_store_id=store_id, **options
     )
 
 
@@ -88,11 +79,8 @@ def stores(db, zoho_sim, amazon_us, amazon_de, shipstation_sim):
         refresh_token=zoho_sim.refresh_token,
         webhook_secret=ZOHO_SECRET,
     )
-    ShipStationAccount.objects.create(
-        api_base_url=shipstation_sim.base_url,
-        api_key="sim-ss-key",
-        api_secret="sim-ss-secret",
-        webhook_secret="e2e-shipstation-secret-0123456789abcdefghij",
+    ShipStationAccountFactory(
+        sim=shipstation_sim, webhook_secret="e2e-shipstation-secret-0123456789abcdefghij"
     )
     us = amazon_account(amazon_us, "Amazon US", US_MARKETPLACE, 310001, product_type="LUGGAGE")
     de = amazon_account(
@@ -101,7 +89,7 @@ def stores(db, zoho_sim, amazon_us, amazon_de, shipstation_sim):
         DE_MARKETPLACE,
         310002,
         product_type="HOME",
-        product_types={"SKU-000002": "TOY"},
+        more_options={"product_types": {"SKU-000002": "TOY"}},
     )
     AccountStockPolicy.objects.create(account=us, ratio=US_RATIO)
     AccountStockPolicy.objects.create(account=de, ratio=DE_RATIO)

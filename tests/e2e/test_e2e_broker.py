@@ -14,7 +14,7 @@ from django_q.signing import SignedPackage
 from django_q.worker import worker
 
 from integration_server.models import OutboundJob
-from integration_server.outbox import enqueue_job, register_job_kind
+from integration_server.outbox import enqueue_job
 from integration_server.outbox.registry import single
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,8 +24,8 @@ RUNS: list[int] = []
 
 
 @pytest.fixture
-def echo_kind():
-    register_job_kind("e2e.broker_echo", single(lambda job: RUNS.append(job.payload["n"])))
+def echo_kind(job_kinds):
+    job_kinds.register("e2e.broker_echo", single(lambda job: RUNS.append(job.payload["n"])))
     RUNS.clear()
     return "e2e.broker_echo"
 

@@ -24,7 +24,7 @@ from logistics.shipstation.subscriptions import subscribe_ship_notify
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.pull import pull_orders
 from marketplaces.simulators.ebay import EbaySimulator
-from tests.marketplaces.orders_flow import make_shipstation_account
+from tests.plugins.orders_flow import make_shipstation_account
 
 from .conftest import run_pushes
 

@@ -19,5 +19,7 @@ def _sleep(job):
     return {"slept": True}
 
 
-register_job_kind("test.record_run", single(_record_run), batch_size=10)
-register_job_kind("test.sleep", single(_sleep), lease_seconds=2)
+def declare_test_kinds() -> None:
+    """Called by the tests (their registrations are undone after each) and by a worker subprocess."""
+    register_job_kind("test.record_run", single(_record_run), batch_size=10)
+    register_job_kind("test.sleep", single(_sleep), lease_seconds=2)

@@ -13,7 +13,7 @@ from django_q.models import Schedule
 
 from integration_server.logging_context import ContextFilter, job_context
 from integration_server.models import OutboundJob, RawPayload, WorkerHeartbeat
-from integration_server.outbox import enqueue_job, register_job_kind
+from integration_server.outbox import enqueue_job
 from integration_server.outbox.registry import single
 from integration_server.raw_payloads import purge_raw_payloads
 from integration_server.schedules import ensure_schedules, registered_schedules
@@ -68,8 +68,8 @@ def test_sweep_writes_heartbeat_and_health_reports_it(client):
 
 
 @pytest.mark.django_db
-def test_health_reports_backlog_and_stale_worker(client):
-    register_job_kind("test.noop", single(lambda job: None))
+def test_health_reports_backlog_and_stale_worker(client, job_kinds):
+    job_kinds.register("test.noop", single(lambda job: None))
     WorkerHeartbeat.objects.create(name="worker", beat_at=timezone.now() - timedelta(minutes=30))
     enqueue_job("test.noop", run_at=timezone.now() - timedelta(hours=1))
     body = client.get("/healthz").json()
@@ -119,8 +119,8 @@ def test_request_id_is_echoed(client):
 
 
 @pytest.mark.django_db
-def test_admin_retry_now_and_job_pages(admin_client, django_capture_on_commit_callbacks):
-    register_job_kind("test.admin", single(lambda job: {"done": True}))
+def test_admin_retry_now_and_job_pages(admin_client, django_capture_on_commit_callbacks, job_kinds):
+    job_kinds.register("test.admin", single(lambda job: {"done": True}))
     job = OutboundJob.objects.create(kind="test.admin", state="failed", last_error="boom", retries_used=3)
     listing = admin_client.get("/admin/integration_server/outboundjob/?state__exact=failed")
     assert listing.status_code == 200 and b"boom" in listing.content
@@ -201,37 +201,69 @@ def test_webhook_secrets_in_urls_never_reach_the_log():
     assert "abc123" not in record.getMessage() and "abc123" not in record.request
 
 
-def test_gunicorn_access_log_redacts_webhook_secrets():
+def _gunicorn_logger():
     import importlib.util
-    from types import SimpleNamespace
 
     from django.conf import settings
 
     spec = importlib.util.spec_from_file_location("gunicorn_conf", settings.BASE_DIR / "gunicorn.conf.py")
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
-    logger = conf.RedactingLogger.__new__(conf.RedactingLogger)
-    req = SimpleNamespace(
-        headers=[],
-        uri="/webhook/zoho/s3cr3t",
-        path="/webhook/zoho/s3cr3t",
-        query="",
-        method="POST",
-        version=(1, 1),
+    return conf, conf.RedactingLogger.__new__(conf.RedactingLogger)
+
+
+def _request(path: str):
+    from types import SimpleNamespace
+
+    req = SimpleNamespace(headers=[], uri=path, path=path, query="", method="POST", version=(1, 1))
+    resp = SimpleNamespace(
+        status="401 Unauthorized", response_length=12, headers=[("X-Request-ID", "req-1")], sent=12
     )
-    resp = SimpleNamespace(status="401 Unauthorized", response_length=0, headers=[], sent=0)
     environ = {
         "REQUEST_METHOD": "POST",
         "REMOTE_ADDR": "127.0.0.1",
-        "PATH_INFO": "/webhook/zoho/s3cr3t",
+        "PATH_INFO": path,
         "QUERY_STRING": "",
-        "RAW_URI": "/webhook/zoho/s3cr3t",
+        "RAW_URI": path,
         "SERVER_PROTOCOL": "HTTP/1.1",
     }
+    return resp, req, environ
+
+
+def test_gunicorn_access_log_redacts_webhook_secrets():
     import datetime
 
-    atoms = logger.atoms(resp, req, environ, datetime.timedelta(milliseconds=3))
+    _, logger = _gunicorn_logger()
+    atoms = logger.atoms(*_request("/webhook/zoho/s3cr3t"), datetime.timedelta(milliseconds=3))
     assert "s3cr3t" not in atoms["U"] and "s3cr3t" not in atoms["r"]
+
+
+def test_gunicorn_access_log_is_one_json_event_through_the_app_formatter():
+    import datetime
+    import io
+    import json
+    import logging.config
+
+    conf, logger = _gunicorn_logger()
+    stream = io.StringIO()
+    config = {**conf.logconfig_dict, "handlers": {**conf.logconfig_dict["handlers"]}}
+    config["handlers"]["access"] = {**config["handlers"]["access"], "stream": stream}
+    config["loggers"] = {"test.gunicorn.access": config["loggers"]["gunicorn.access"]}
+    config.pop("root")
+    logging.config.dictConfig(config)
+    logger.access_log = logging.getLogger("test.gunicorn.access")
+    logger._access_log_enabled = True
+
+    logger.access(*_request('/webhook/zoho/s3cr3t/a"b'), datetime.timedelta(milliseconds=3))
+    event = json.loads(stream.getvalue())
+    assert event["message"] == "request" and event["level"] == "INFO"
+    assert (event["method"], event["status"], event["bytes"], event["request_id"]) == (
+        "POST",
+        401,
+        12,
+        "req-1",
+    )
+    assert "s3cr3t" not in stream.getvalue() and event["path"].startswith("/webhook/zoho/")
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from integration_server.models import JobAttempt, OutboundJob
-from integration_server.outbox import enqueue_job, register_job_kind
+from integration_server.outbox import enqueue_job
 from integration_server.outbox.backoff import retry_delay_seconds
 from integration_server.outbox.registry import single
 from integration_server.outbox.runner import recover_expired_leases, retry_now, run_due_jobs
@@ -29,12 +29,10 @@ def _scripted(job):
     return {"ok": True}
 
 
-register_job_kind("test.scripted", single(_scripted), max_retries=5)
-register_job_kind("test.three", single(_scripted), max_retries=3)
-
-
 @pytest.fixture(autouse=True)
-def _reset():
+def _reset(job_kinds):
+    job_kinds.register("test.scripted", single(_scripted), max_retries=5)
+    job_kinds.register("test.three", single(_scripted), max_retries=3)
     CALLS.clear()
     BEHAVIOUR.clear()
 
@@ -198,14 +196,14 @@ def test_on_commit_dispatch_runs_the_job(django_capture_on_commit_callbacks):
     assert job.state == OutboundJob.State.SUCCEEDED
 
 
-def test_batch_handler_gets_jobs_of_one_group_together():
+def test_batch_handler_gets_jobs_of_one_group_together(job_kinds):
     batches = []
 
     def handler(jobs):
         batches.append(sorted(j.payload["n"] for j in jobs))
         return {j.pk: {"n": j.payload["n"]} for j in jobs}
 
-    register_job_kind("test.batch", handler, batch_size=100)
+    job_kinds.register("test.batch", handler, batch_size=100)
     past = timezone.now() - timedelta(seconds=1)
     for n in range(250):
         enqueue_job("test.batch", {"n": n}, group_key="acct-1", run_at=past)
@@ -216,7 +214,7 @@ def test_batch_handler_gets_jobs_of_one_group_together():
     assert OutboundJob.objects.get(kind="test.batch", group_key="acct-2").state == "pending"
 
 
-def test_a_batch_writes_its_outcomes_in_one_update_whatever_their_times():
+def test_a_batch_writes_its_outcomes_in_one_update_whatever_their_times(job_kinds):
     """Jobs of one batch ending differently (successes, retries due at distinct times, a failure) are
     written by one UPDATE, and the claim is checked in that same statement."""
     from django.db import connection
@@ -235,7 +233,7 @@ def test_a_batch_writes_its_outcomes_in_one_update_whatever_their_times():
             )
         return out
 
-    register_job_kind("test.outcomes", handler, batch_size=30)
+    job_kinds.register("test.outcomes", handler, batch_size=30)
     past = timezone.now() - timedelta(seconds=1)
     for n in range(30):
         enqueue_job("test.outcomes", {"n": n}, run_at=past)

@@ -16,9 +16,16 @@ from integration_server.models import OutboundJob
 from integration_server.outbox.runner import recover_expired_leases, run_due_jobs
 from tests.concurrency import run_concurrently
 
-from . import job_kinds  # noqa: F401 - registers the kinds
+from .job_kinds import declare_test_kinds
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _test_kinds():
+    declare_test_kinds()
+
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,7 +66,7 @@ def test_job_of_a_killed_worker_process_runs_again_after_its_lease():
         "PYTHONPATH": str(ROOT),
     }
     code = (
-        "import django; django.setup(); import tests.integration_server.job_kinds; "
+        "import django; django.setup(); from tests.integration_server.job_kinds import declare_test_kinds; declare_test_kinds(); "
         "from integration_server.outbox.runner import run_due_jobs; run_due_jobs('test.sleep')"
     )
     worker = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)

@@ -14,8 +14,13 @@ from logistics.shipstation.shipments import PUSH_TRACKING_KIND, poll_shipstation
 from marketplaces.clients.amazon import AmazonClient
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.ebay_support import sim  # noqa: F401 - the eBay simulator fixture
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
+from tests.plugins.orders_flow import make_amazon_account
+
+
+@pytest.fixture
+def sim(ebay_sim):
+    return ebay_sim
+
 
 BASE = "https://api.vendor.test/v1"
 
@@ -128,7 +133,7 @@ def test_amazon_failed_refresh_is_the_credential_error(amazon_sim):
 @pytest.mark.django_db
 def test_ebay_rest_401_on_a_stale_token_gets_the_kernel_refresh_and_one_retry(sim):  # noqa: F811
     from marketplaces.clients.ebay import EbayClient
-    from tests.marketplaces.ebay_support import sim_account
+    from tests.plugins.ebay import sim_account
 
     client = EbayClient(sim_account(sim))
     client.user_rate_limits()

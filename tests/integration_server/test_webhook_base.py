@@ -3,7 +3,6 @@ import json
 import pytest
 
 from integration_server.models import OutboundJob, RawPayload
-from integration_server.outbox import register_job_kind
 from integration_server.raw_payloads import raw_payload_handler
 
 from .webhook_test_urls import sign
@@ -18,11 +17,9 @@ def _process(raw, payload):
     return {"n": payload["n"]}
 
 
-register_job_kind("webhook.example", raw_payload_handler(_process))
-
-
 @pytest.fixture(autouse=True)
-def _reset():
+def _reset(job_kinds):
+    job_kinds.register("webhook.example", raw_payload_handler(_process))
     PROCESSED.clear()
 
 

@@ -10,8 +10,6 @@ from django.db import connection, connections
 
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue as outbox_enqueue
-from integration_server.outbox import register_job_kind, registry
-from integration_server.outbox.registry import policy_for
 from integration_server.raw_payloads import raw_payload_handler
 
 from .webhook_test_urls import sign
@@ -20,13 +18,9 @@ pytestmark = pytest.mark.urls("tests.integration_server.webhook_test_urls")
 
 
 @pytest.fixture(autouse=True)
-def example_job_kind():
-    """The example webhook's job kind for these tests (put back as test_webhook_base registered it)."""
-    before = policy_for("webhook.example")
-    register_job_kind("webhook.example", raw_payload_handler(lambda raw, payload: {"n": payload.get("n")}))
-    yield
-    if before is not None:
-        registry._REGISTRY["webhook.example"] = before
+def example_job_kind(job_kinds):
+    """The example webhook's job kind, for each test only."""
+    job_kinds.register("webhook.example", raw_payload_handler(lambda raw, payload: {"n": payload.get("n")}))
 
 
 def post(client, body: bytes, delivery="d-1"):

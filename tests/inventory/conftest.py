@@ -16,8 +16,9 @@ from inventory.services.publishing import PUSH_STOCK
 from inventory.simulators.zoho import ZohoSimulator
 from marketplaces.connectors import base as connector_base
 from marketplaces.connectors.base import MarketplaceConnector, QuantityResult
-from marketplaces.models import MarketplaceAccount, Order, OrderLine
+from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.order_events import CANCELLED_ORDERS, NEW_ORDERS
+from tests.marketplaces.factories import OrderFactory, OrderLineFactory
 
 WEBHOOK_SECRET = "zoho-hook-secret-0123456789abcdef"
 
@@ -60,13 +61,10 @@ class EbayRecorder(RecordingConnector):
 
 @pytest.fixture
 def recorders():
-    saved = dict(connector_base._CONNECTORS)
     for cls in (AmazonRecorder, EbayRecorder):
         cls.calls, cls.reject, cls.fail_with = [], {}, []
         connector_base.register_connector(cls.channel, cls)
-    yield {"amazon": AmazonRecorder, "ebay": EbayRecorder}
-    connector_base._CONNECTORS.clear()
-    connector_base._CONNECTORS.update(saved)
+    return {"amazon": AmazonRecorder, "ebay": EbayRecorder}
 
 
 @pytest.fixture
@@ -118,9 +116,9 @@ def make_orders(account, sku_qty: list[tuple[str, int]], *, per_order: int = 1) 
     with transaction.atomic():
         for start in range(0, len(sku_qty), per_order):
             n = next(_seq)
-            order = Order.objects.create(account=account, marketplace_order_id=f"ORD-{n}")
+            order = OrderFactory(account=account, marketplace_order_id=f"ORD-{n}")
             for i, (sku, qty) in enumerate(sku_qty[start : start + per_order]):
-                OrderLine.objects.create(order=order, line_id=f"L{n}-{i}", sku=sku, quantity=qty)
+                OrderLineFactory(order=order, line_id=f"L{n}-{i}", sku=sku, quantity=qty)
             orders.append(order)
         fetched = list(Order.objects.filter(pk__in=[o.pk for o in orders]).prefetch_related("lines"))
         NEW_ORDERS.send(fetched)

@@ -115,7 +115,7 @@ def test_an_account_without_connector_or_disabled_does_not_dilute_the_cap(record
     amazon = MarketplaceAccount.objects.create(channel="amazon", name="Amazon US")
     ebay = MarketplaceAccount.objects.create(channel="ebay", name="eBay", enabled=why != "disabled")
     if why == "no connector":
-        del connector_base._CONNECTORS["ebay"]
+        connector_base.unregister_connector("ebay")
     AccountStockPolicy.objects.create(account=amazon, ratio=Decimal("1.2"))
     AccountStockPolicy.objects.create(account=ebay, ratio=Decimal("0.8"))
     StockPolicy.current()

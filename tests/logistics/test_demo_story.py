@@ -11,8 +11,9 @@ from logistics.models import EccangAfterSalesRule, ShopifyShop, TrackingAccount
 from logistics.simulators.demo_story import play
 from logistics.tracking.track17 import api_base_url
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import TRACK17_KEY
+from tests.plugins.notifications import TRACK17_KEY
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 
 @pytest.mark.django_db(transaction=True)

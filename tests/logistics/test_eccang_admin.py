@@ -7,8 +7,7 @@ import pytest
 
 from logistics.eccang.orders import NO_RULES
 from logistics.models import EccangAccount, EccangAfterSalesRule, EccangOrderStatus
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import APP_SECRET
+from tests.plugins.eccang import APP_SECRET
 
 pytestmark = pytest.mark.django_db
 

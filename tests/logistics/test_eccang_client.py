@@ -13,8 +13,7 @@ from integration_server.http.errors import PermanentError, RetryableError, Throt
 from logistics.eccang.client import EccangClient
 from logistics.eccang.signature import sign_params
 from logistics.models import EccangAccount
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import APP_SECRET
+from tests.plugins.eccang import APP_SECRET
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +105,7 @@ def test_system_error_is_retryable_and_non_json_without_throttle_text_too(eccang
 
 def test_connection_check_finds_the_accepted_case_and_the_field_names(eccang_sim, eccang_account):
     from logistics.eccang.services import check_connection
-    from tests.logistics.eccang_support import eccang_time, minutes_ago
+    from tests.plugins.eccang import eccang_time, minutes_ago
 
     eccang_sim.put_order("REF1", modify_date=eccang_time(minutes_ago(10)), status="S")
     eccang_sim.accepted_cases = ("lower",)

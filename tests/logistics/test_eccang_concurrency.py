@@ -10,8 +10,7 @@ from integration_server.models import OutboundJob
 from logistics.eccang.services import process_orders
 from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
 from tests.concurrency import run_concurrently
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import order_item
+from tests.plugins.eccang import order_item
 
 
 @pytest.mark.django_db(transaction=True)

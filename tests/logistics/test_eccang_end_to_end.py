@@ -10,12 +10,10 @@ import pytest
 from logistics.eccang.tasks import poll_eccang_task
 from logistics.models import EccangOrderStatus, TrackedShipment
 from notifications.models import Notification
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import eccang_time, minutes_ago
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, post_17track, push_body, recent
+from tests.plugins.eccang import eccang_time, minutes_ago
+from tests.plugins.notifications import drain, post_17track, push_body, recent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def test_poll_to_tracked_to_registered_to_one_delivery_email(
@@ -66,7 +64,7 @@ def test_after_sales_shipped_email_once_per_reference_and_problem_status_emails(
 ):
     from logistics.eccang.services import process_orders
     from logistics.models import EccangStatusMapping, TrackingCarrierCode
-    from tests.logistics.eccang_support import order_item
+    from tests.plugins.eccang import order_item
 
     TrackingCarrierCode.objects.create(carrier="AS-PARTS", provider_code="100003")
     EccangStatusMapping.objects.create(account=eccang_account, code="X", meaning="problem", note="cancelled")

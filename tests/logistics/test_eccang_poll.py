@@ -17,8 +17,7 @@ from integration_server.http.errors import ThrottledError
 from integration_server.models import OutboundJob, RawPayload
 from logistics.eccang.services import poll_account
 from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import eccang_time, minutes_ago
+from tests.plugins.eccang import eccang_time, minutes_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from logistics.models import EccangOrderStatus, TrackedShipment
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import eccang_time, minutes_ago
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain
+from tests.plugins.eccang import eccang_time, minutes_ago
+from tests.plugins.notifications import drain
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 
 @pytest.mark.django_db(transaction=True)

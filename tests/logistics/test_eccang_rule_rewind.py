@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from logistics.eccang.services import poll_account
 from logistics.models import EccangAfterSalesRule, EccangOrderStatus, TrackedShipment
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import eccang_time, minutes_ago
+from tests.plugins.eccang import eccang_time, minutes_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from logistics.models import (
     EccangStatusMapping,
     TrackedShipment,
 )
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import order_item
+from tests.plugins.eccang import order_item
 
 Kind = EccangAfterSalesRule.Kind
 

@@ -11,9 +11,8 @@ import pytest
 
 from integration_server.models import RawPayload
 from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
-from tests.logistics.eccang_support import *  # noqa: F403
-from tests.logistics.eccang_support import order_item, post_push, signed_push
-from tests.notifications.support import drain
+from tests.plugins.eccang import order_item, post_push, signed_push
+from tests.plugins.notifications import drain
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from logistics.shipstation.outbound import CREATE_KIND
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

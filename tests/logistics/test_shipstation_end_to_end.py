@@ -15,8 +15,7 @@ from logistics.shipstation.shipments import poll_shipstation
 from logistics.shipstation.subscriptions import subscribe_ship_notify
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
-from tests.marketplaces.orders_flow import STORE_ID
+from tests.plugins.orders_flow import STORE_ID
 
 
 @pytest.mark.django_db(transaction=True)

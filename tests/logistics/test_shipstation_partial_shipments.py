@@ -18,7 +18,6 @@ from logistics.shipstation import conf
 from logistics.shipstation.shipments import poll_shipstation
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 KEY = "amazon:115-0000000-0000001"

@@ -15,7 +15,6 @@ from logistics.clients import shipstation as shipstation_client
 from logistics.models import ShipStationAccount, ShipStationShipment
 from logistics.shipstation.tasks import poll_shipments
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

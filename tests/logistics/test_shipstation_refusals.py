@@ -13,7 +13,6 @@ from logistics.shipstation.outbound import CREATE_KIND
 from logistics.shipstation.refusals import Refusal, classify_refusal
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 ADDRESS_REFUSAL = "This order cannot be shipped: the ship-to address is incomplete."
 

@@ -12,7 +12,6 @@ from logistics.models import CarrierCodeMapping, ShipStationShipment
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND, poll_shipstation
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 TState = ShipStationShipment.TrackingState

@@ -8,7 +8,6 @@ import requests
 
 from logistics.simulators.shipstation import ShipStationSimulator
 from marketplaces.simulators.amazon import AmazonSimulator
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 AUTH = ("sim-ss-key", "sim-ss-secret")
 

@@ -14,8 +14,7 @@ from logistics.models import ShipStationOrder, ShipStationShipment
 from logistics.shipstation.outbound import CANCEL_KIND, CREATE_KIND
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
-from tests.marketplaces.orders_flow import WEBHOOK_SECRET, make_amazon_account
+from tests.plugins.orders_flow import WEBHOOK_SECRET, make_amazon_account
 
 pytestmark = pytest.mark.django_db
 

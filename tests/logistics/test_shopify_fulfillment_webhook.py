@@ -12,10 +12,9 @@ from logistics.models import ShopifyOrder, TrackedShipment
 from logistics.shopify.signature import webhook_hmac
 from notifications.models import Notification
 from tests.conftest import load_fixture
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import SHOP_DOMAIN, SHOP_SECRET, drain, fixture_bytes, post_shopify
+from tests.plugins.notifications import SHOP_DOMAIN, SHOP_SECRET, drain, fixture_bytes, post_shopify
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 FIXTURE_ORDER_ID = 820982911946154508
 
@@ -105,7 +104,7 @@ def test_tampered_delivery_gets_401_and_stores_nothing(client, shop, tamper):
         kwargs["secret"] = "wrong-secret"
     if tamper == "unknown_shop":
         kwargs["domain"] = "other.myshopify.com"
-    from tests.notifications.support import shopify_headers
+    from tests.plugins.notifications import shopify_headers
 
     meta = shopify_headers(body, **kwargs)
     if tamper == "body":

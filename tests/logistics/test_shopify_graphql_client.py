@@ -16,8 +16,9 @@ from logistics.shopify.client import OrderNotFound, ShopifyClient, ShopifyConfig
 from logistics.shopify.services import retry_after_configuration_fix
 from logistics.simulators.shopify import ShopifySimulator
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, post_shopify
+from tests.plugins.notifications import drain, post_shopify
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 
 def shop_for(sim, token=None, rule="sku_prefix"):

@@ -15,10 +15,9 @@ from logistics.models import ShopifyShop, TrackedShipment
 from logistics.shopify.reconcile import reconcile_shop
 from logistics.shopify.tasks import reconcile_shopify_task
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import after_settle_window, drain, post_shopify
+from tests.plugins.notifications import after_settle_window, drain, post_shopify
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def test_a_missed_webhook_is_reconciled_once(client, shop, shopify_sim, anymail_test_backend):

@@ -9,8 +9,7 @@ import pytest
 from logistics.models import PresaleRule, TrackedShipment
 from logistics.shopify.rules import is_presale_line, split_decision
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import after_settle_window, drain, post_shopify
+from tests.plugins.notifications import after_settle_window, drain, post_shopify
 
 
 def presale_key(shop, number: str) -> str:
@@ -19,7 +18,7 @@ def presale_key(shop, number: str) -> str:
     return f"presale_shipped:shopify:{shop.pk}:{fulfillment_id}"
 
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def ship(client, sim, order_id, items, numbers, *, topic="fulfillments/create", hook=[0]):  # noqa: B006

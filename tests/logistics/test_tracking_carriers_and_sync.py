@@ -14,10 +14,9 @@ from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCo
 from logistics.tracking.provider import TrackingRequest
 from logistics.tracking.services import enqueue_registration
 from logistics.tracking.track17 import DEFAULT_BASE_URL, Track17Provider, api_base_url
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import TRACK17_KEY, drain
+from tests.plugins.notifications import TRACK17_KEY, drain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def _shipment(number, carrier="", **extra):

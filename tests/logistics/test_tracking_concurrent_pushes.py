@@ -10,7 +10,7 @@ from logistics.tracking.provider import TrackingUpdate
 from logistics.tracking.services import apply_tracking_updates
 from notifications.models import Notification
 from tests.concurrency import run_concurrently
-from tests.notifications.support import recent
+from tests.plugins.notifications import recent
 
 
 @pytest.mark.django_db(transaction=True)

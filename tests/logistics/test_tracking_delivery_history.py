@@ -21,8 +21,9 @@ from logistics.tracking.status_map import map_status
 from logistics.tracking.track17 import parse_push
 from notifications.models import Notification
 from tests.concurrency import run_concurrently
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, post_17track, push_body, recent
+from tests.plugins.notifications import drain, post_17track, push_body, recent
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 # (main, sub, hours ago): the parcel's life; an exception is reported after the delivery
 LIFE = [

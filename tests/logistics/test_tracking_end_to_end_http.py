@@ -12,8 +12,9 @@ import requests
 
 from logistics.models import TrackedShipment
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import SHOP_DOMAIN, SHOP_SECRET, after_settle_window, drain, recent
+from tests.plugins.notifications import SHOP_DOMAIN, SHOP_SECRET, after_settle_window, drain, recent
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,31 +9,26 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integration_server.crypto import lookup_hash
 from integration_server.models import RawPayload
 from logistics.models import TrackedShipment, TrackingUpdateLog
 from logistics.tracking.signature import push_signature, signature_matches
 from logistics.tracking.track17 import parse_push
 from notifications.models import Notification
 from tests.conftest import load_fixture
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import TRACK17_KEY, drain, fixture_bytes, post_17track, push_body, recent
+from tests.logistics.factories import TrackedShipmentFactory
+from tests.plugins.notifications import TRACK17_KEY, drain, fixture_bytes, post_17track, push_body, recent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 FIXTURE_NUMBER = "1Z2617V10397725789"
 
 
 @pytest.fixture
 def shipment(db, shop, tracking_account):
-    return TrackedShipment.objects.create(
+    return TrackedShipmentFactory(
         tracking_number="1ZTEST0001",
-        carrier="UPS",
         shop=shop,
         order_number="#1001",
-        recipient_email="jon@example.com",
-        email_hash=lookup_hash("jon@example.com"),
-        customer_name="Jon",
         items=[{"sku": "SKU-1", "title": "Aviator sunglasses", "quantity": 1}],
         registration=TrackedShipment.Registration.REGISTERED,
     )

@@ -14,10 +14,9 @@ from logistics.models import TrackedShipment
 from logistics.tracking.services import enqueue_registration, poll_tracking, shipments_due_for_poll
 from logistics.tracking.status_map import map_status
 from notifications.models import Notification
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, recent
+from tests.plugins.notifications import drain, recent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def make_shipments(shop, count, prefix="1ZREG", **extra):

@@ -10,8 +10,9 @@ from logistics.simulators.track17 import Track17Simulator
 from logistics.tracking.provider import TrackingRequest, tracking_provider
 from logistics.tracking.tasks import poll_tracking_task
 from logistics.tracking.track17 import Track17Client, Track17Provider
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import TRACK17_KEY, recent
+from tests.plugins.notifications import TRACK17_KEY, recent
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 
 def client_for(sim, key=TRACK17_KEY):

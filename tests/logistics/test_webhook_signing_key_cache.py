@@ -7,10 +7,9 @@ import pytest
 
 from integration_server.models import OutboundJob, RawPayload
 from logistics.models import TrackingAccount
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import TRACK17_KEY, post_17track, post_shopify, push_body, recent
+from tests.plugins.notifications import TRACK17_KEY, post_17track, post_shopify, push_body, recent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def test_17track_accepted_push_and_repeat_are_one_statement_each(

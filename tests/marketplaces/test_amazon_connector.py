@@ -21,8 +21,7 @@ from marketplaces.connectors.amazon import (
 )
 from marketplaces.models import MarketplaceAccount
 from tests.conftest import SHARED_FIXTURES, load_fixture
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
-from tests.marketplaces.orders_flow import make_amazon_account
+from tests.plugins.orders_flow import make_amazon_account
 
 pytestmark = pytest.mark.django_db
 

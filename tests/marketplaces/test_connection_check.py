@@ -15,10 +15,14 @@ from django.utils import timezone
 from alerts.models import OpenOrdersCheck
 from alerts.services.open_orders import check_open_orders
 from marketplaces.models import MarketplaceAccount
-from tests.marketplaces.ebay_support import *  # noqa: F403 - the eBay simulator fixture
-from tests.marketplaces.ebay_support import sim_account
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
-from tests.marketplaces.orders_flow import make_amazon_account
+from tests.plugins.ebay import sim_account
+from tests.plugins.orders_flow import make_amazon_account
+
+
+@pytest.fixture
+def sim(ebay_sim):
+    return ebay_sim
+
 
 pytestmark = pytest.mark.django_db
 

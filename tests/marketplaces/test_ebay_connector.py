@@ -26,8 +26,13 @@ from marketplaces.connectors.ebay import (
 )
 from marketplaces.models import MarketplaceAccount
 from tests.conftest import SHARED_FIXTURES, load_fixture
-from tests.marketplaces.ebay_support import *  # noqa: F403 - the eBay simulator fixture
-from tests.marketplaces.ebay_support import sim_account
+from tests.plugins.ebay import sim_account
+
+
+@pytest.fixture
+def sim(ebay_sim):
+    return ebay_sim
+
 
 pytestmark = pytest.mark.django_db
 

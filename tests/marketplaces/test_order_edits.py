@@ -13,7 +13,6 @@ from inventory.models import ShadowDecrement, StockLevel
 from logistics.shipstation.shipments import poll_shipstation
 from marketplaces.models import Order
 from marketplaces.services.pull import pull_orders
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "116-0000000-0000001"

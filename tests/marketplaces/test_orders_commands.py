@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from marketplaces.models import Order
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

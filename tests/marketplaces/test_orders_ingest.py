@@ -19,8 +19,7 @@ from marketplaces.services import order_events
 from marketplaces.services.ingest import ingest_orders
 from marketplaces.services.pull import pull_orders
 from marketplaces.simulators.amazon import AmazonSimulator
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
-from tests.marketplaces.orders_flow import make_amazon_account
+from tests.plugins.orders_flow import make_amazon_account
 
 pytestmark = pytest.mark.django_db
 

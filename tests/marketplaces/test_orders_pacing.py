@@ -12,7 +12,6 @@ from integration_server.http import pacing
 from marketplaces.connectors import amazon as amazon_connector
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.tasks import pull_account
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

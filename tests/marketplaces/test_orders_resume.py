@@ -18,7 +18,6 @@ from marketplaces.connectors.amazon import AmazonConnector
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.pull import PullPaused, pull_orders
 from marketplaces.tasks import pull_account
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

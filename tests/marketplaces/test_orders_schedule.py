@@ -12,7 +12,6 @@ from integration_server.schedules import registered_schedules
 from marketplaces.models import MarketplaceAccount, Order
 from marketplaces.services.pull import accounts_due, claim_pull, release_pull
 from marketplaces.tasks import pull_account, pull_due_accounts
-from tests.marketplaces.orders_flow import *  # noqa: F403 - the simulator fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,9 @@ from logistics.models import TrackedShipment
 from logistics.tracking.provider import TrackingUpdate
 from logistics.tracking.services import apply_tracking_updates
 from notifications.checks import file_backend_in_production
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain, recent
+from tests.plugins.notifications import drain, recent
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,9 @@ from integration_server.crypto import lookup_hash
 from logistics.models import ShopifyShop, TrackedShipment, TrackingAccount
 from notifications.models import Notification
 from notifications.services.records import NotificationSpec, create_notifications
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain
+from tests.plugins.notifications import drain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 URL = "/admin/notifications/notification/"
 
 

@@ -17,9 +17,8 @@ from logistics.tracking.events import StatusChange
 from notifications.models import Notification
 from notifications.services.records import SEND_JOB, notify_status_changes
 from tests.notifications import flaky_backend
-from tests.notifications.support import *  # noqa: F403
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 def make_records(shop, count: int, start: int = 0) -> list[Notification]:

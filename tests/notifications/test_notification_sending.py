@@ -17,10 +17,9 @@ from logistics.tracking.events import StatusChange
 from notifications.models import Notification, NotificationEvent
 from notifications.services.records import notify_status_changes, resend
 from tests.notifications import flaky_backend
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import drain
+from tests.plugins.notifications import drain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import pytest
 from integration_server.models import OutboundJob, RawPayload
 from logistics.shopify import conf
 from logistics.shopify.freshness import delivery_is_fresh
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import fixture_bytes, shopify_headers
+from tests.plugins.notifications import fixture_bytes, shopify_headers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("anymail_test_backend")]
 
 BODY = "shopify/fulfillments_create.sample.json"
 

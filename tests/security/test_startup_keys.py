@@ -16,8 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from integration_server.models import RawPayload
 from integration_server.startup import run_startup_checks
-from tests.notifications.support import *  # noqa: F403
-from tests.notifications.support import fixture_bytes, shopify_headers
+from tests.plugins.notifications import fixture_bytes, shopify_headers
+
+pytestmark = pytest.mark.usefixtures("anymail_test_backend")
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_KEY = base64.urlsafe_b64encode(b"another-key-000000000000000000xx").decode()

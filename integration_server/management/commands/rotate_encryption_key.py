@@ -6,6 +6,7 @@ from django.db import transaction
 
 from integration_server.crypto import is_ciphertext, key_id_of, keyring
 from integration_server.fields import encrypted_fields
+from integration_server.progress import ProgressLine
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             count = model.objects.count()
             done = rewritten = 0
             last = None
+            line = ProgressLine(self.stdout)
             while True:
                 qs = model.objects.order_by(pk).only(pk, *names)
                 if last is not None:
@@ -46,9 +48,9 @@ class Command(BaseCommand):
                         model.objects.bulk_update(todo, names)
                 rewritten += len(todo)
                 done += len(batch)
-                self.stdout.write(f"\r{label}: {done}/{count} read, {rewritten} re-encrypted", ending="")
-                self.stdout.flush()
-            self.stdout.write(f"\r{label}: {done}/{count} read, {rewritten} re-encrypted")
+                line.update(done, count, f"{label}: {rewritten} re-encrypted")
+            line.close()
+            self.stdout.write(f"{label}: {done}/{count} read, {rewritten} re-encrypted")
             total_rewritten += rewritten
         verb = "would re-encrypt" if dry_run else "re-encrypted"
         self.stdout.write(self.style.SUCCESS(f"Done: {verb} {total_rewritten} row(s) with key {current}."))

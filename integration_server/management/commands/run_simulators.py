@@ -7,6 +7,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from integration_server.simulators import registered_simulators, serve_in_thread
+from integration_server.simulators.base import demo_story
 
 
 class Command(BaseCommand):
@@ -40,9 +41,8 @@ class Command(BaseCommand):
             running[name] = app
             self.stdout.write(f"  {name:<12} {app.base_url}")
         self.stdout.write(self.style.SUCCESS(f"{len(servers)} simulator(s) running; Ctrl-C stops them."))
-        if story:
-            from logistics.simulators.demo_story import play
-
+        play = demo_story()
+        if story and play is not None:
             threading.Thread(
                 target=play, args=(story.rstrip("/"), running), kwargs={"say": self.stdout.write}, daemon=True
             ).start()

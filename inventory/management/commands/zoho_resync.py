@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integration_server.progress import ProgressLine
 from inventory.models import ZohoConnection
 from inventory.services.zoho_sync import sync_items
 
@@ -22,23 +23,15 @@ class Command(BaseCommand):
         if not ZohoConnection.objects.filter(pk=1).exists():
             raise CommandError("No Zoho connection configured (admin: Inventory > Zoho connection).")
         started = time.monotonic()
-        out = self.stdout
+        with ProgressLine(self.stdout) as line:  # Zoho gives no total count
 
-        pages = {"n": 0}
+            def progress(summary):
+                line.update(
+                    detail=f"page {line.steps + 1}: {summary.read} items read, {summary.changed} changed, "
+                    f"{summary.to_push} quantities to push"
+                )
 
-        def progress(summary):
-            # Zoho gives no total count: the bar fills per 10 pages (2,000 items) and starts again
-            pages["n"] += 1
-            filled = "#" * (pages["n"] % 10 or 10)
-            out.write(
-                f"\r[{filled:<10}] page {pages['n']}: {summary.read} items read, {summary.changed} changed, "
-                f"{summary.to_push} quantities to push",
-                ending="",
-            )
-            out.flush()
-
-        summary = sync_items(full=not incremental, dry_run=dry_run, progress=progress)
-        out.write("")
+            summary = sync_items(full=not incremental, dry_run=dry_run, progress=progress)
         prefix = "DRY RUN (nothing written): " if dry_run else ""
         self.stdout.write(
             self.style.SUCCESS(f"{prefix}{summary.line()} in {time.monotonic() - started:.1f}s"), ending="\n"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integration_server.progress import ProgressLine
 from logistics.models import EccangAccount
 
 
@@ -40,10 +41,12 @@ class Command(BaseCommand):
         if not accounts:
             raise CommandError("no enabled Eccang account")
 
+        line = ProgressLine(self.stdout)
+
         def progress(page, total, counts):
             of = f" of {total} orders" if total is not None else ""
-            self.stdout.write(
-                f"  page {page}{of}: {counts.received} received, {counts.new} new, "
+            line.update(
+                detail=f"page {page}{of}: {counts.received} received, {counts.new} new, "
                 f"{counts.after_sales} after-sales, {counts.tracked} tracked"
             )
 
@@ -52,7 +55,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{account.name}:")
             if not account.rules.filter(enabled=True).exists():
                 self.stdout.write(self.style.WARNING(f"  {NO_RULES}"))
-            result = poll_account(account, since=since, dry_run=options["dry_run"], progress=progress)
+            try:
+                result = poll_account(account, since=since, dry_run=options["dry_run"], progress=progress)
+            finally:
+                line.close()
             for key in grand:
                 grand[key] += result[key]
         mode = " (dry run: nothing written)" if options["dry_run"] else ""

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from integration_server.http.errors import ExternalApiError
+from integration_server.progress import ProgressLine
 from logistics.tracking.services import (
     poll_tracking,
     register_pending,
@@ -35,26 +36,20 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} number(s) would be polled.")
             return
 
-        def progress(done, total):
-            width = 30
-            filled = int(width * done / total) if total else width
-            self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
-            self.stdout.flush()
-
+        line = ProgressLine(self.stdout)
         try:
             if not numbers:
-                registered = register_pending(progress=progress)
-                if registered["registered"] or registered["rejected"]:
-                    self.stdout.write("")
+                registered = register_pending(progress=line.update)
+                line.close()
                 self.stdout.write(
                     f"Registered {registered['registered']} pending number(s), "
                     f"{registered['rejected']} rejected."
                 )
-            totals = poll_tracking(after_hours=hours, numbers=numbers, progress=progress)
+            totals = poll_tracking(after_hours=hours, numbers=numbers, progress=line.update)
         except (ExternalApiError, LookupError) as exc:
             raise CommandError(f"polling failed: {exc}") from exc
-        if totals["polled"]:
-            self.stdout.write("")
+        finally:
+            line.close()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Polled {totals['polled']} number(s): {totals['applied']} update(s) applied, "

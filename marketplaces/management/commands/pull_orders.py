@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from integration_server.http import pacing
+from integration_server.progress import ProgressLine
 from marketplaces.connectors import connector_class
 from marketplaces.models import MarketplaceAccount
 from marketplaces.services.pull import PullPaused, pull_orders
@@ -72,9 +73,10 @@ class Command(BaseCommand):
         for acc in accounts:
             self.stdout.write(f"{acc} from {start or 'the watermark'}{' (dry run)' if dry_run else ''}")
 
-            def progress(pages, result):
-                self.stdout.write(f"  page {pages}: {result.seen} seen, {result.created} new", ending="\r")
-                self.stdout.flush()
+            line = ProgressLine(self.stdout)
+
+            def progress(pages, result, line=line):
+                line.update(detail=f"page {pages}: {result.seen} seen, {result.created} new")
 
             too_old = lookback_refusal(acc, start)
             if too_old:
@@ -86,16 +88,19 @@ class Command(BaseCommand):
                     summary = pull_orders(acc, since=start, dry_run=dry_run, progress=progress)
             except PullPaused as paused:
                 totals["paused"] += 1
-                self.stdout.write(f"\n  {paused}")
+                line.close()
+                self.stdout.write(f"  {paused}")
                 continue
             except Exception as exc:  # noqa: BLE001 - one account's failure does not stop the others
                 totals["failed"] += 1
-                self.stderr.write(f"\n  failed: {type(exc).__name__}: {exc}")
+                line.close()
+                self.stderr.write(f"  failed: {type(exc).__name__}: {exc}")
                 continue
+            line.close()
             totals["accounts"] += 1
             totals["created"] += summary.result.created
             totals["seen"] += summary.result.seen
-            self.stdout.write("\n  " + summary.line())
+            self.stdout.write("  " + summary.line())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Pulled {totals['accounts']} account(s): {totals['seen']} order(s) seen, {totals['created']} new"

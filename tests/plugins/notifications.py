@@ -1,6 +1,7 @@
 """Shared set-up of the shipment-email tests (Shopify, 17TRACK, notifications): rows, simulators, helpers.
 
-Import the fixtures into a test module with ``from tests.notifications.support import *``.
+A pytest plugin (tests/conftest.py): its fixtures are available to every test; a module that sends through
+anymail's test backend says so with ``pytest.mark.usefixtures("anymail_test_backend")``.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def recent(hours: float = 1) -> datetime:
     return datetime.now(UTC) - timedelta(hours=hours)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def anymail_test_backend(settings):
     """Django's test set-up swaps in the locmem backend; these tests send through anymail's test backend."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"

@@ -1,4 +1,4 @@
-"""Shared set-up for the orders-flow tests: simulators served from threads, accounts pointing at them."""
+"""A pytest plugin for the orders-flow tests: simulators served from threads, accounts pointing at them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from logistics.models import ShipStationAccount
 from logistics.simulators.shipstation import ShipStationSimulator
 from marketplaces.models import MarketplaceAccount
 from marketplaces.simulators.amazon import AmazonSimulator
+from tests.logistics.factories import ShipStationAccountFactory
+from tests.marketplaces.factories import AmazonAccountFactory
 
 STORE_ID = 310001
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdefghijklmnop"
@@ -33,28 +35,11 @@ def amazon_sim():
 
 
 def make_shipstation_account(sim) -> ShipStationAccount:
-    return ShipStationAccount.objects.create(
-        api_base_url=sim.base_url,
-        api_key="sim-ss-key",
-        api_secret="sim-ss-secret",
-        webhook_secret=WEBHOOK_SECRET,
-    )
+    return ShipStationAccountFactory(sim=sim, webhook_secret=WEBHOOK_SECRET)
 
 
 def make_amazon_account(sim, name="Amazon US", store_id=STORE_ID) -> MarketplaceAccount:
-    return MarketplaceAccount.objects.create(
-        channel="amazon",
-        name=name,
-        api_base_url=sim.base_url,
-        auth_base_url=sim.base_url,
-        credentials={
-            "client_id": sim.client_id,
-            "client_secret": sim.client_secret,
-            "refresh_token": next(iter(sim.refresh_tokens)),
-        },
-        options={"marketplace_ids": ["ATVPDKIKX0DER"], "seller_id": sim.seller_id, "product_type": "LUGGAGE"},
-        shipstation_store_id=store_id,
-    )
+    return AmazonAccountFactory(sim=sim, name=name, shipstation_store_id=store_id)
 
 
 @pytest.fixture
