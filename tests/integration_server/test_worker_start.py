@@ -13,11 +13,12 @@ from django_q.signals import post_spawn
 from integration_server.models import JobAttempt, OutboundJob, WorkerHeartbeat
 from integration_server.outbox import enqueue_job, worker_life
 
-from . import job_kinds  # noqa: F401 - registers the kinds
+from .job_kinds import declare_test_kinds
 
 
 @pytest.mark.django_db
 def test_a_spawned_worker_beats_and_sweeps_at_once(monkeypatch):
+    declare_test_kinds()  # undone after the test by the registry plugin
     monkeypatch.setattr(worker_life, "start_heartbeat_thread", lambda: None)  # the thread: next test
     job = enqueue_job("test.sleep", {"seconds": 0}, run_at=timezone.now() - timedelta(minutes=5))
     OutboundJob.objects.filter(pk=job.pk).update(

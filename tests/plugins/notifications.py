@@ -14,6 +14,7 @@ from django.core import mail
 
 from integration_server.outbox.runner import run_due_jobs
 from integration_server.simulators import serve_in_thread
+from integration_server.simulators.base import FixedWindowLimiter
 from logistics.models import ShopifyShop, TrackingAccount
 from logistics.shopify.signature import webhook_hmac
 from logistics.simulators.shopify import ShopifySimulator
@@ -181,6 +182,8 @@ def shopify_sim(shopify_sim_server):
         shopify_sim_server.webhooks.clear()
         shopify_sim_server.scopes = {"read_orders", "read_fulfillments", "read_products"}
         shopify_sim_server.requests.clear()
+        # a fresh rate window: the calls of earlier tests on this worker do not throttle this one
+        shopify_sim_server.limiter = FixedWindowLimiter(20, 1.0)
     return shopify_sim_server
 
 
