@@ -25,13 +25,12 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from integration_server.http import pacing
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
@@ -48,6 +47,10 @@ from marketplaces.connectors.base import (
     ShipmentConfirmation,
 )
 from marketplaces.connectors.checks import run_check
+from marketplaces.connectors.values import aware_datetime as _dt
+from marketplaces.connectors.values import decimal_or_none as _decimal
+from marketplaces.connectors.values import int_or_zero as _int
+from marketplaces.connectors.values import iso_utc as _iso
 
 log = logging.getLogger(__name__)
 
@@ -78,35 +81,6 @@ TRACKING_URLS = {
     "australiapost": "https://auspost.com.au/mypost/track/#/details/{trackingId}",
 }
 ANY_CARRIER_URL = "https://t.17track.net/en#nums={trackingId}"
-
-
-def _dt(value) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(str(value))
-    if parsed and timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _int(value) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def country_alpha2(code: str) -> str:

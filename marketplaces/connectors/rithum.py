@@ -20,10 +20,8 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from integration_server.http import pacing
 from integration_server.http.errors import ExternalApiError, RetryableError, ThrottledError
@@ -40,6 +38,10 @@ from marketplaces.connectors.base import (
     ShipmentConfirmation,
 )
 from marketplaces.connectors.checks import run_check
+from marketplaces.connectors.values import aware_datetime as _dt
+from marketplaces.connectors.values import decimal_or_none as _decimal
+from marketplaces.connectors.values import int_or_zero as _int
+from marketplaces.connectors.values import iso_utc as _iso
 
 log = logging.getLogger(__name__)
 
@@ -48,35 +50,6 @@ MAX_SCROLL_RESTARTS = 3
 MAX_THROTTLED_WAITS = 30
 ACKNOWLEDGE_PER_CALL = 1000  # ids per /order/acknowledge call (a 5 MB body allows far more)
 OTHER_CARRIER = "OTHER"
-
-
-def _dt(value) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(str(value))
-    if parsed and timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def _int(value) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def line_key(item: dict) -> str:
