@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integration_server.http import pacing
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from marketplaces import conf
 from marketplaces.clients.amazon import AmazonClient
@@ -35,6 +34,7 @@ from marketplaces.connectors.base import (
     ShipmentConfirmation,
 )
 from marketplaces.connectors.checks import run_check
+from marketplaces.connectors.throttling import call_waiting_out_throttles
 
 log = logging.getLogger(__name__)
 
@@ -249,15 +249,9 @@ class AmazonConnector(MarketplaceConnector):
         """searchOrders, waiting for the bucket only as long as pacing lets this caller sleep: Amazon's
         ~3 min per call past the burst of 20 ends a scheduled pull (ThrottledError; it resumes next run from
         its checkpoint) while ``pull_orders`` by hand (``pacing.patient()``) waits."""
-        for _ in range(MAX_THROTTLED_WAITS):
-            try:
-                return self.client.search_orders(query)
-            except ThrottledError as exc:
-                if exc.wait_seconds > pacing.allowed_sleep():
-                    raise
-                log.info("amazon.throttled", extra={"wait_s": exc.wait_seconds})
-                time.sleep(exc.wait_seconds)
-        return self.client.search_orders(query)
+        return call_waiting_out_throttles(
+            self.client.search_orders, query, vendor="amazon", max_waits=MAX_THROTTLED_WAITS
+        )
 
     def iter_orders(
         self,

@@ -23,7 +23,6 @@ import hashlib
 import io
 import logging
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,7 +31,6 @@ from urllib.parse import quote
 from django.core.cache import cache
 from django.utils import timezone
 
-from integration_server.http import pacing
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from marketplaces import conf
 from marketplaces.clients.mirakl import ORDERS_PAGE_MAX, MiraklClient, MiraklStateError, state_refusal
@@ -47,6 +45,7 @@ from marketplaces.connectors.base import (
     ShipmentConfirmation,
 )
 from marketplaces.connectors.checks import run_check
+from marketplaces.connectors.throttling import call_waiting_out_throttles
 from marketplaces.connectors.values import aware_datetime as _dt
 from marketplaces.connectors.values import decimal_or_none as _decimal
 from marketplaces.connectors.values import int_or_zero as _int
@@ -283,15 +282,7 @@ class MiraklConnector(MarketplaceConnector):
 
     def _patiently(self, fn, *args):
         """Wait out a 429 while pacing lets this caller sleep; else the ThrottledError goes up."""
-        for _ in range(MAX_THROTTLED_WAITS):
-            try:
-                return fn(*args)
-            except ThrottledError as exc:
-                if exc.wait_seconds > pacing.allowed_sleep():
-                    raise
-                log.info("mirakl.throttled", extra={"wait_s": exc.wait_seconds})
-                time.sleep(exc.wait_seconds)
-        return fn(*args)
+        return call_waiting_out_throttles(fn, *args, vendor=self.channel, max_waits=MAX_THROTTLED_WAITS)
 
     @property
     def page_size(self) -> int:

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from integration_server.http import pacing
-from integration_server.http.errors import ExternalApiError, RetryableError, ThrottledError
+from integration_server.http.errors import ExternalApiError, RetryableError
 from marketplaces import conf
 from marketplaces.clients.rithum import RithumClient, RithumValidationError, ScrollExpired, messages_text
 from marketplaces.connectors.base import (
@@ -38,6 +36,7 @@ from marketplaces.connectors.base import (
     ShipmentConfirmation,
 )
 from marketplaces.connectors.checks import run_check
+from marketplaces.connectors.throttling import call_waiting_out_throttles
 from marketplaces.connectors.values import aware_datetime as _dt
 from marketplaces.connectors.values import decimal_or_none as _decimal
 from marketplaces.connectors.values import int_or_zero as _int
@@ -232,15 +231,7 @@ class RithumConnector(MarketplaceConnector):
 
     def _patiently(self, fn, *args):
         """Wait out a 429 while pacing lets this caller sleep (a scroll must not be dropped for it)."""
-        for _ in range(MAX_THROTTLED_WAITS):
-            try:
-                return fn(*args)
-            except ThrottledError as exc:
-                if exc.wait_seconds > pacing.allowed_sleep():
-                    raise
-                log.info("rithum.throttled", extra={"wait_s": exc.wait_seconds})
-                time.sleep(exc.wait_seconds)
-        return fn(*args)
+        return call_waiting_out_throttles(fn, *args, vendor=self.channel, max_waits=MAX_THROTTLED_WAITS)
 
     # --- orders -------------------------------------------------------------------------------------------
     def iter_orders(
