@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0002_merge_shipstation_tracking'),
+        ('logistics', '0001_squashed_0002_merge_shipstation_tracking'),
     ]
 
     operations = [
