@@ -7,10 +7,10 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from integration_server.connection_reuse import once_more_if_connection_dropped
@@ -92,8 +92,16 @@ class _InsertPlan:
                 value = now
             else:
                 value = field.get_default()
-            params.append(field.get_db_prep_save(value, connection))
+            if type(field) in _AS_IS.get(type(value), ()) and getattr(value, "tzinfo", True) is not None:
+                params.append(value)  # what get_db_prep_save would return: text, an aware time
+            else:
+                params.append(field.get_db_prep_save(value, connection))
         return params
+
+
+# Values that Django's preparation hands to the driver unchanged, by value type -> field classes (exactly
+# these classes: a subclass, like an encrypted field, may prepare its value).
+_AS_IS = {str: (models.CharField, models.TextField), datetime: (models.DateTimeField,)}
 
 
 def _insert_plan(model, given: frozenset[str], sql_values: dict[str, str]) -> _InsertPlan:
