@@ -28,6 +28,7 @@ SUBSCRIBERS = {
 }
 
 ANSWERERS = {
+    "shipstation.stores": "logistics.shipstation.admin.shipstation_stores",
     "stock.for_acceptance": "inventory.services.shadow.available_for_acceptance",
 }
 
