@@ -44,7 +44,7 @@ def main() -> None:
     from integration_server.simulators import serve_in_thread
     from logistics.models import ShipStationAccount, ShipStationOrder
     from logistics.shipstation.outbound import CREATE_KIND
-    from logistics.simulators.shipstation import ShipStationSimulator
+    from logistics.shipstation.simulator import ShipStationSimulator
     from marketplaces.connectors.amazon import parse_order
     from marketplaces.models import MarketplaceAccount, Order
     from marketplaces.services.ingest import ingest_orders

@@ -3,11 +3,17 @@
 Refused (``MalformedBody``, a ValueError: the webhook answers 400): not JSON or not UTF-8; nesting deeper
 than MAX_DEPTH (deeper input would hit Python's recursion limit somewhere later); NaN / Infinity; integers
 outside 64 bits (no column holds them); NUL characters and lone UTF-16 surrogates in any key or string
-(PostgreSQL refuses the first, UTF-8 cannot encode the second)."""
+(PostgreSQL refuses the first, UTF-8 cannot encode the second).
+
+The checks cost little on the webhook path: integers are checked as they are parsed, the nesting is walked
+only when the body has more brackets than MAX_DEPTH, and keys and strings are read one by one only when the
+raw body could hold a NUL or a lone surrogate at all (a ``\\u0000`` or ``\\uD800``-``\\uDFFF`` escape, a
+surrogate encoded in the raw bytes, or a body that is not UTF-8 text)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 MAX_DEPTH = 64
 _INT_LIMIT = 2**63
@@ -51,14 +57,55 @@ def check_document(document, max_depth: int = MAX_DEPTH) -> None:
             raise MalformedBody("integer out of range")
 
 
-def parse_json_body(body: bytes | str, max_depth: int = MAX_DEPTH):
+def _checked_int(digits: str) -> int:
+    value = int(digits)
+    if not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise MalformedBody("integer out of range")
+    return value
+
+
+# What a NUL or a lone surrogate can come from: the escapes, a surrogate's UTF-8 bytes (json reads bytes with
+# "surrogatepass"), a NUL byte (a UTF-16/32 body; JSON text never holds a raw NUL); in text, a surrogate itself.
+_SUSPECT_BYTES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]|\x00")
+_SUSPECT_TEXT = re.compile("\\\\u(?:0000|[dD][89a-fA-F])|[\ud800-\udfff\x00]")
+
+
+def _may_hold_bad_text(body: bytes | str) -> bool:
+    pattern = _SUSPECT_BYTES if isinstance(body, bytes | bytearray) else _SUSPECT_TEXT
+    return pattern.search(body) is not None
+
+
+def _too_deep(document, max_depth: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return True
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, dict | list):
+                stack.append((item, depth + 1))
+    return False
+
+
+def _loads(body: bytes | str, **hooks):
     try:
-        document = json.loads(body, parse_constant=_refuse_constant)
+        return json.loads(body, parse_constant=_refuse_constant, **hooks)
     except RecursionError as exc:
         raise MalformedBody("body nested too deeply") from exc
     except MalformedBody:
         raise
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digits limit
         raise MalformedBody(str(exc)[:200]) from exc
-    check_document(document, max_depth)
+
+
+def parse_json_body(body: bytes | str, max_depth: int = MAX_DEPTH):
+    if _may_hold_bad_text(body):
+        document = _loads(body)
+        check_document(document, max_depth)  # every key and string, one by one
+        return document
+    document = _loads(body, parse_int=_checked_int)
+    opening = (b"[", b"{") if isinstance(body, bytes | bytearray) else ("[", "{")
+    brackets = body.count(opening[0]) + body.count(opening[1])
+    if brackets > max_depth and isinstance(document, dict | list) and _too_deep(document, max_depth):
+        raise MalformedBody("body nested too deeply")
     return document

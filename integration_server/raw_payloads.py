@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -67,51 +69,96 @@ def ingest_webhook_payload(
     return created
 
 
-def _insert_columns(instance, sql_values: dict[str, str]) -> tuple[str, str, list]:
-    """(quoted columns, placeholders, params) of every concrete column of an unsaved ``instance`` (its
-    defaults included, so a column added to the model later is filled too); ``sql_values`` gives some
-    columns an SQL expression instead of a parameter."""
+@dataclass(frozen=True)
+class _InsertPlan:
+    """The constant part of one model's INSERT: its columns and placeholders, and per parameter either the
+    field to prepare on each call or the value prepared once (a constant default)."""
+
+    columns: str
+    placeholders: str
+    params: tuple  # of (field, None): prepared per call, or (None, prepared constant)
+
+    def row(self, values: dict, now) -> list:
+        """The parameters of one row: ``values`` by attribute name, else the field's default (``now`` for
+        timestamps defaulting to the time and ``auto_now`` ones), each prepared as Django saves it."""
+        params = []
+        for field, constant in self.params:
+            if field is None:
+                params.append(constant)
+                continue
+            if field.attname in values:
+                value = values[field.attname]
+            elif getattr(field, "auto_now", False) or field.default is timezone.now:
+                value = now
+            else:
+                value = field.get_default()
+            params.append(field.get_db_prep_save(value, connection))
+        return params
+
+
+def _insert_plan(model, given: frozenset[str], sql_values: dict[str, str]) -> _InsertPlan:
+    """Every concrete column of ``model`` but the key (a column added to the model later is filled too);
+    ``sql_values`` gives some columns an SQL expression instead of a parameter."""
     columns, placeholders, params = [], [], []
-    for field in instance._meta.concrete_fields:
+    for field in model._meta.concrete_fields:
         if field.primary_key:
             continue
         columns.append(connection.ops.quote_name(field.column))
         if field.column in sql_values:
             placeholders.append(sql_values[field.column])
+            continue
+        placeholders.append("%s")
+        per_call = field.attname in given or callable(field.default) or getattr(field, "auto_now", False)
+        if per_call:
+            params.append((field, None))
         else:
-            placeholders.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
-    return ", ".join(columns), ", ".join(placeholders), params
+            params.append((None, field.get_db_prep_save(field.get_default(), connection)))
+    return _InsertPlan(", ".join(columns), ", ".join(placeholders), tuple(params))
 
 
-def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
-    now = timezone.now()
-    raw_columns, raw_values, raw_params = _insert_columns(RawPayload(**values, received_at=now), {})
-    job = OutboundJob(kind=job_kind, state=OutboundJob.State.PENDING, next_attempt_at=now, created_at=now)
-    job_columns, job_values, job_params = _insert_columns(
-        job,
-        {
-            "dedupe_key": "'raw:' || raw.id",
-            "payload": "jsonb_build_object('raw_payload_id', raw.id)",
-        },
-    )
+_RAW_GIVEN = frozenset({"source", "delivery_id", "kind", "external_id", "body", "state", "received_at"})
+_JOB_GIVEN = frozenset({"kind", "state", "next_attempt_at", "created_at"})
+_JOB_SQL_VALUES = {
+    "dedupe_key": "'raw:' || raw.id",
+    "payload": "jsonb_build_object('raw_payload_id', raw.id)",
+}
+
+
+@functools.cache
+def _ingest_statement() -> tuple[str, _InsertPlan, _InsertPlan]:
+    """The ingest SQL and its two row plans, made once per process."""
+    raw = _insert_plan(RawPayload, _RAW_GIVEN, {})
+    job = _insert_plan(OutboundJob, _JOB_GIVEN, _JOB_SQL_VALUES)
     raw_table = connection.ops.quote_name(RawPayload._meta.db_table)
     job_table = connection.ops.quote_name(OutboundJob._meta.db_table)
     sql = f"""
         WITH raw AS (
-            INSERT INTO {raw_table} ({raw_columns}) VALUES ({raw_values})
+            INSERT INTO {raw_table} ({raw.columns}) VALUES ({raw.placeholders})
             ON CONFLICT (source, delivery_id) DO NOTHING
             RETURNING id
         ), job AS (
-            INSERT INTO {job_table} ({job_columns})
-            SELECT {job_values} FROM raw WHERE %s
+            INSERT INTO {job_table} ({job.columns})
+            SELECT {job.placeholders} FROM raw WHERE %s
             ON CONFLICT DO NOTHING
             RETURNING id
         )
         SELECT raw.id FROM raw
     """  # noqa: S608 - names from the models; every value is a parameter
+    return sql, raw, job
+
+
+def _ingest_postgresql(values: dict, job_kind: str, relevant: bool) -> bool:
+    sql, raw, job = _ingest_statement()
+    now = timezone.now()
+    job_values = {
+        "kind": job_kind,
+        "state": OutboundJob.State.PENDING,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    params = [*raw.row({**values, "received_at": now}, now), *job.row(job_values, now), relevant]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*raw_params, *job_params, relevant])
+        cursor.execute(sql, params)
         return cursor.fetchone() is not None
 
 

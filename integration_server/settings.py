@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "integration_server.logging_context.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "integration_server.webhook_fast_path.WebhookFastPath",  # /webhook/ skips the browser middleware below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -18,15 +18,17 @@ class LogisticsConfig(AppConfig):
         # the modules that declare job kinds next to their handlers
         from logistics.eccang import services as eccang_services  # noqa: F401
         from logistics.eccang.registrations import register_schedules_and_simulators as eccang
-        from logistics.shipstation import outbound, shipments, tracking  # noqa: F401
+        from logistics.shipstation import marketplace_tracking, outbound, shipments  # noqa: F401
         from logistics.shipstation.registrations import register_schedules_and_simulators as shipstation
         from logistics.shopify import services as shopify_services  # noqa: F401
+        from logistics.shopify.registrations import register_schedules_and_simulators as shopify
         from logistics.tracking import services as tracking_services  # noqa: F401
-        from logistics.tracking.registrations import register_schedules_and_simulators as tracking_and_shopify
+        from logistics.tracking.registrations import register_schedules_and_simulators as tracking
         from marketplaces.services.order_events import CANCELLED_ORDERS, EDITED_ORDERS, NEW_ORDERS
 
         shipstation()
-        tracking_and_shopify()
+        shopify()
+        tracking()
         eccang()
         NEW_ORDERS.subscribe(outbound.queue_creates)
         CANCELLED_ORDERS.subscribe(outbound.queue_cancels)

@@ -11,7 +11,7 @@ from logistics.models import (
 
 def seed() -> list[str]:
     lines = []
-    # The simulators' own demo values (logistics/simulators/*.py), not real credentials.
+    # The simulators' own demo values (the simulator.py of each vendor package), not real credentials.
     ss, created = ShipStationAccount.objects.get_or_create(
         name="ShipStation (simulator)",
         defaults={
@@ -47,7 +47,7 @@ def seed() -> list[str]:
             "app_secret": "sim-eccang-secret",
         },
     )
-    # The simulator's after-sales orders ship with method AS-PARTS (logistics/simulators/eccang.py).
+    # The simulator's after-sales orders ship with method AS-PARTS (logistics/eccang/simulator.py).
     rule, made = EccangAfterSalesRule.objects.get_or_create(
         account=eccang,
         kind=EccangAfterSalesRule.Kind.SHIPPING_METHOD,

@@ -15,8 +15,8 @@ from integration_server.http.client import ApiClient
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
 from integration_server.json_bodies import parse_json_body
 from logistics.eccang import conf
+from logistics.eccang.models import ECCANG_ENDPOINT
 from logistics.eccang.signature import sign_params
-from logistics.models.eccang import ECCANG_ENDPOINT
 
 API_HOSTS = ("openapi-web.eccang.com",)  # base-URL overrides (integration_server.vendor_hosts)
 

@@ -11,7 +11,7 @@ def register_schedules_and_simulators() -> None:
     register_schedule("eccang-poll", "logistics.eccang.tasks.poll_eccang_task", minutes=1)
 
     def _eccang_sim():
-        from logistics.simulators.eccang import EccangSimulator, seed_demo_orders
+        from logistics.eccang.simulator import EccangSimulator, seed_demo_orders
 
         return seed_demo_orders(EccangSimulator())
 

@@ -29,8 +29,8 @@ from logistics.eccang.orders import (
     parse_order,
 )
 from logistics.models import EccangAccount, EccangOrderStatus, TrackedShipment
-from logistics.models.tracking import normalise_carrier
 from logistics.tracking import events
+from logistics.tracking.models import normalise_carrier
 from logistics.tracking.services import ShipmentInfo, carrier_codes_for, track_shipments
 
 log = logging.getLogger(__name__)

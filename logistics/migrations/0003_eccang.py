@@ -4,14 +4,14 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import integration_server.fields
-import logistics.models.eccang
+import logistics.eccang.models
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('logistics', '0002_merge_shipstation_tracking'),
+        ('logistics', '0001_squashed_0002_merge_shipstation_tracking'),
     ]
 
     operations = [
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('created_window_days', models.PositiveSmallIntegerField(default=14, help_text='Length of the trailing window in created-date mode.')),
                 ('server_timezone', models.CharField(default='Asia/Shanghai', help_text="Time zone of Eccang's date strings.", max_length=40)),
                 ('page_size', models.PositiveSmallIntegerField(default=100, validators=[django.core.validators.MinValueValidator(1)])),
-                ('field_names', models.JSONField(blank=True, default=logistics.models.eccang.default_field_names, help_text='Our meaning -> item field names to try in order (dotted = nested). Missing keys use defaults.')),
+                ('field_names', models.JSONField(blank=True, default=logistics.eccang.models.default_field_names, help_text='Our meaning -> item field names to try in order (dotted = nested). Missing keys use defaults.')),
                 ('watermark', models.DateTimeField(blank=True, help_text='End of the last complete poll window (UTC).', null=True)),
                 ('last_polled_at', models.DateTimeField(blank=True, null=True)),
                 ('last_poll_result', models.JSONField(blank=True, default=dict)),

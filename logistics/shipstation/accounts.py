@@ -18,6 +18,6 @@ def require_account() -> ShipStationAccount:
 
 
 def client_for(account: ShipStationAccount | None = None):
-    from logistics.clients.shipstation import ShipStationClient
+    from logistics.shipstation.client import ShipStationClient
 
     return ShipStationClient(account or require_account())

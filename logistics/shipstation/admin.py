@@ -15,7 +15,7 @@ from integration_server.admin_secrets import Secret, WriteOnlySecretsForm, mask_
 from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.models import OutboundJob
 from logistics.models import CarrierCodeMapping, ShipStationAccount, ShipStationOrder, ShipStationShipment
-from logistics.shipstation import outbound, tracking
+from logistics.shipstation import marketplace_tracking, outbound
 from logistics.shipstation.shipments import PUSH_TRACKING_KIND, shipped_quantities
 from marketplaces.admin import (
     register_order_action,
@@ -173,7 +173,7 @@ send_to_shipstation_again.allowed_permissions = ("change",)
 
 def push_tracking_again_for_orders(modeladmin, request, queryset):
     ids = list(ShipStationShipment.objects.filter(order__in=queryset).values_list("pk", flat=True))
-    count = tracking.push_again(ids)
+    count = marketplace_tracking.push_again(ids)
     modeladmin.message_user(request, f"{count} tracking push(es) queued.", messages.SUCCESS)
 
 
@@ -220,7 +220,7 @@ def _explain_push_again(shipment) -> str:
 
 
 def _push_again_one(request, shipment) -> str:
-    count = tracking.push_again([shipment.pk])
+    count = marketplace_tracking.push_again([shipment.pk])
     return f"{count} tracking push(es) queued." if count else "Nothing was queued."
 
 
@@ -345,7 +345,7 @@ class ShipStationShipmentAdmin(ObjectActionsMixin, admin.ModelAdmin):
 
     @admin.action(description="Push tracking again", permissions=["change"])
     def push_again(self, request, queryset):
-        count = tracking.push_again(list(queryset.values_list("pk", flat=True)))
+        count = marketplace_tracking.push_again(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} tracking push(es) queued.", messages.SUCCESS)
 
 

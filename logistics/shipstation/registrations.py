@@ -4,7 +4,7 @@
 def register_schedules_and_simulators() -> None:
     from integration_server.schedules import register_schedule
     from integration_server.simulators import register_simulator
-    from logistics.simulators.shipstation import ShipStationSimulator
+    from logistics.shipstation.simulator import ShipStationSimulator
 
     register_schedule("shipstation-poll", "logistics.shipstation.tasks.poll_shipments", minutes=15)
     register_simulator("shipstation", ShipStationSimulator, 8101)

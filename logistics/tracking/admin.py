@@ -16,8 +16,7 @@ from integration_server.admin_secrets import (
 from integration_server.connection_audit import ConnectionAuditMixin
 from integration_server.crypto import lookup_hash
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
-from logistics.models.tracking import normalise_carrier
-from logistics.shopify import admin as shopify_admin  # noqa: F401 - registers the Shopify shop and order admin
+from logistics.tracking.models import normalise_carrier
 
 
 class TrackingAccountForm(WriteOnlySecretsForm):

@@ -18,7 +18,7 @@ from integration_server.hooks import declare_hook
 class ShippedOrder:
     """A Shopify fulfillment was processed: the order, all its packages, and what the rules decided."""
 
-    order: object  # logistics.models.ShopifyOrder
+    order: object  # logistics.shopify.models.ShopifyOrder
     shipments: list  # every TrackedShipment of the order
     new_shipments: list  # the ones this fulfillment created
     split: bool
@@ -29,7 +29,7 @@ class ShippedOrder:
 
 @dataclass
 class StatusChange:
-    shipment: object  # logistics.models.TrackedShipment, already updated
+    shipment: object  # logistics.tracking.models.TrackedShipment, already updated
     status: str
     event_at: datetime | None
     description: str = ""
@@ -47,7 +47,7 @@ class AfterSalesChange:
     meaning: str  # logistics.eccang.orders.SHIPPED / PROBLEM
     recipient_email: str
     customer_name: str = ""
-    shipment: object | None = None  # logistics.models.TrackedShipment when shipped
+    shipment: object | None = None  # logistics.tracking.models.TrackedShipment when shipped
 
 
 ORDERS_SHIPPED = declare_hook(

@@ -18,8 +18,8 @@ from integration_server.outbox import batch_job_kind, enqueue_jobs
 from integration_server.raw_payloads import webhook_kind
 from integration_server.safe_urls import http_url
 from logistics.models import TrackedShipment, TrackingAccount, TrackingCarrierCode, TrackingUpdateLog
-from logistics.models.tracking import normalise_carrier
 from logistics.tracking import conf, events
+from logistics.tracking.models import normalise_carrier
 from logistics.tracking.provider import TrackingRequest, TrackingUpdate, tracking_provider
 from logistics.tracking.status_map import DELIVERED, FINAL_STATUSES
 

@@ -6,7 +6,7 @@ account) win over both. Unknown statuses map to ``None`` and the caller logs the
 
 from __future__ import annotations
 
-# Our status values (mirrors logistics.models.tracking.TrackingStatus, kept string-only here).
+# Our status values (mirrors logistics.tracking.models.TrackingStatus, kept string-only here).
 NOT_FOUND = "not_found"
 INFO_RECEIVED = "info_received"
 IN_TRANSIT = "in_transit"

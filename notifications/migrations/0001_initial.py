@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('logistics', '0001_tracking'),
+        ('logistics', '0001_squashed_0002_merge_shipstation_tracking'),
     ]
 
     operations = [

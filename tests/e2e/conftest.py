@@ -15,7 +15,7 @@ from integration_server.simulators import serve_in_thread
 from inventory.models import AccountStockPolicy, StockPolicy, ZohoConnection
 from inventory.services.publishing import PUSH_STOCK
 from inventory.simulators.zoho import ZohoSimulator
-from logistics.simulators.shipstation import ShipStationSimulator
+from logistics.shipstation.simulator import ShipStationSimulator
 from marketplaces.models import MarketplaceAccount
 from marketplaces.simulators.amazon import AmazonSimulator
 from tests.logistics.factories import ShipStationAccountFactory

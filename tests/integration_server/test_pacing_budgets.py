@@ -71,8 +71,8 @@ def test_a_bucket_paced_at_a_slow_documented_rate_is_re_based_when_the_vendor_an
 @responses.activate
 @pytest.mark.django_db
 def test_the_shipstation_client_reads_the_rate_headers_of_every_answer(settings):
-    from logistics.clients.shipstation import ShipStationClient
     from logistics.models import ShipStationAccount
+    from logistics.shipstation.client import ShipStationClient
 
     settings.HTTP_PACING_ENABLED = True
     settings.HTTP_MAX_PACING_SLEEP_SECONDS = 5

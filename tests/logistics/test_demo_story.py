@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from logistics.demo_story import play
 from logistics.models import EccangAfterSalesRule, ShopifyShop, TrackingAccount
-from logistics.simulators.demo_story import play
 from logistics.tracking.track17 import api_base_url
 from notifications.models import Notification
 from tests.plugins.notifications import TRACK17_KEY

@@ -146,7 +146,7 @@ def test_sync_command_says_when_no_rule_is_set(eccang_sim, eccang_account):
 def test_demo_simulator_serves_its_orders(eccang_account):
     from integration_server.simulators import serve_in_thread
     from logistics.eccang.client import EccangClient
-    from logistics.simulators.eccang import EccangSimulator, seed_demo_orders
+    from logistics.eccang.simulator import EccangSimulator, seed_demo_orders
 
     sim = seed_demo_orders(EccangSimulator())
     server = serve_in_thread(sim)

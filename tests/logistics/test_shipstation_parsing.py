@@ -12,14 +12,14 @@ import pytest
 import responses
 
 from integration_server.http.errors import PermanentError, RetryableError, ThrottledError
-from logistics.clients.shipstation import ShipStationClient
 from logistics.models import ShipStationAccount
 from logistics.shipstation.carriers import map_carrier
+from logistics.shipstation.client import ShipStationClient
+from logistics.shipstation.marketplace_tracking import lines_of_package
 from logistics.shipstation.order_payload import build_order, order_key_for
 from logistics.shipstation.outbound import outcomes_from_answer
 from logistics.shipstation.resource_urls import resource_url_allowed
 from logistics.shipstation.shipments import SHIP_EVENTS, parse_fulfillment, parse_shipment
-from logistics.shipstation.tracking import lines_of_package
 from logistics.shipstation.webhooks import ShipStationWebhookView
 from tests.conftest import SHARED_FIXTURES, load_fixture
 

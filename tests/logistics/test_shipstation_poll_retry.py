@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from integration_server.http.errors import RetryableError
-from logistics.clients import shipstation as shipstation_client
 from logistics.models import ShipStationAccount, ShipStationShipment
+from logistics.shipstation import client as shipstation_client
 from logistics.shipstation.tasks import poll_shipments
 from marketplaces.services.pull import pull_orders
 

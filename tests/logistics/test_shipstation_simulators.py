@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from logistics.simulators.shipstation import ShipStationSimulator
+from logistics.shipstation.simulator import ShipStationSimulator
 from marketplaces.simulators.amazon import AmazonSimulator
 
 AUTH = ("sim-ss-key", "sim-ss-secret")

@@ -14,7 +14,7 @@ from integration_server.simulators import serve_in_thread
 from logistics.models import PresaleRule, ShopifyShop
 from logistics.shopify.client import OrderNotFound, ShopifyClient, ShopifyConfigurationError
 from logistics.shopify.services import retry_after_configuration_fix
-from logistics.simulators.shopify import ShopifySimulator
+from logistics.shopify.simulator import ShopifySimulator
 from notifications.models import Notification
 from tests.plugins.notifications import drain, post_shopify
 

@@ -6,8 +6,8 @@ import pytest
 
 from integration_server.http.errors import AuthenticationError, PermanentError, ThrottledError
 from integration_server.simulators import serve_in_thread
-from logistics.simulators.track17 import Track17Simulator
 from logistics.tracking.provider import TrackingRequest, tracking_provider
+from logistics.tracking.simulator import Track17Simulator
 from logistics.tracking.tasks import poll_tracking_task
 from logistics.tracking.track17 import Track17Client, Track17Provider
 from tests.plugins.notifications import TRACK17_KEY, recent

@@ -18,8 +18,8 @@ import pytest
 
 from integration_server.simulators import serve_in_thread
 from logistics.eccang.signature import sign_params
+from logistics.eccang.simulator import EccangSimulator
 from logistics.models import EccangAccount, EccangAfterSalesRule
-from logistics.simulators.eccang import EccangSimulator
 
 APP_KEY = "sim-eccang-key"
 APP_SECRET = "sim-eccang-secret"

@@ -17,9 +17,9 @@ from integration_server.simulators import serve_in_thread
 from integration_server.simulators.base import FixedWindowLimiter
 from logistics.models import ShopifyShop, TrackingAccount
 from logistics.shopify.signature import webhook_hmac
-from logistics.simulators.shopify import ShopifySimulator
-from logistics.simulators.track17 import Track17Simulator
+from logistics.shopify.simulator import ShopifySimulator
 from logistics.tracking.signature import push_signature
+from logistics.tracking.simulator import Track17Simulator
 from tests.conftest import SHARED_FIXTURES
 
 SHOP_DOMAIN = "test-store.myshopify.com"

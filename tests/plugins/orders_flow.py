@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from integration_server.simulators import serve_in_thread
 from logistics.models import ShipStationAccount
-from logistics.simulators.shipstation import ShipStationSimulator
+from logistics.shipstation.simulator import ShipStationSimulator
 from marketplaces.models import MarketplaceAccount
 from marketplaces.simulators.amazon import AmazonSimulator
 from tests.logistics.factories import ShipStationAccountFactory

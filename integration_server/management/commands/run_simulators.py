@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--story",
             metavar="URL",
-            help="Once the service at URL answers, play the demo story (logistics/simulators/demo_story.py).",
+            help="Once the service at URL answers, play the demo story (logistics/demo_story.py).",
         )
 
     def handle(self, *args, only, port_offset, story=None, **options):

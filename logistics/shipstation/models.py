@@ -50,7 +50,7 @@ class ShipStationAccount(models.Model):
 
     def clean(self):
         from integration_server.vendor_hosts import check_urls
-        from logistics.clients.shipstation import API_HOSTS
+        from logistics.shipstation.client import API_HOSTS
 
         check_urls(self, "ShipStation", {"api_base_url": API_HOSTS})
 
