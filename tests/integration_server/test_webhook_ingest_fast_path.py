@@ -201,3 +201,19 @@ def test_many_deliveries_put_one_poke_on_the_queue(client, monkeypatch, django_c
     assert sent == ["webhook.example"] and len(timers) == 1
     timers[0]()
     assert sent == ["webhook.example", "webhook.example"]
+
+
+@pytest.mark.django_db
+def test_a_webhook_skips_the_browser_middleware(client, settings):
+    """No session, CSRF, user, messages, history or frame headers for a signed delivery: the request id and
+    the security middleware still run, and everything else keeps the full stack."""
+    response = post(client, json.dumps({"topic": "orders/create", "n": 9}).encode())
+    assert response.status_code == 200
+    assert "X-Request-ID" in response and response["X-Content-Type-Options"] == "nosniff"
+    assert "X-Frame-Options" not in response and "Cookie" not in response.get("Vary", "")
+    assert not hasattr(response.wsgi_request, "session")
+
+    other = client.get("/webhook-not-a-webhook")
+    assert other.status_code == 404 and other["X-Frame-Options"] == "DENY"
+    unknown = client.post("/webhook/unknown", data=b"{}", content_type="application/json")
+    assert unknown.status_code == 404 and unknown["X-Frame-Options"] == "DENY"
