@@ -11,6 +11,7 @@ class InventoryConfig(AppConfig):
         from inventory import conf
         from inventory.services import publishing, republish, shadow, zoho_sync  # noqa: F401 - declare job kinds
         from inventory.simulators.zoho import make_demo_simulator
+        from marketplaces.services.acceptance import STOCK_FOR_ACCEPTANCE
         from marketplaces.services.account_events import ACCOUNTS_CHANGED
         from marketplaces.services.order_events import CANCELLED_ORDERS, EDITED_ORDERS, NEW_ORDERS
 
@@ -18,9 +19,7 @@ class InventoryConfig(AppConfig):
         NEW_ORDERS.subscribe(shadow.decrement_for_new_orders)
         CANCELLED_ORDERS.subscribe(shadow.restore_for_cancelled_orders)
         EDITED_ORDERS.subscribe(shadow.adjust_for_edited_orders)
-        from marketplaces.services.acceptance import register_stock_lookup
-
-        register_stock_lookup(shadow.available_for_acceptance)
+        STOCK_FOR_ACCEPTANCE.answer_with(shadow.available_for_acceptance)
         register_schedule(
             "inventory.zoho_full_resync", "inventory.tasks.zoho_full_resync", cron=conf.ZOHO_RESYNC_CRON
         )

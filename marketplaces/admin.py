@@ -27,6 +27,7 @@ from integration_server.admin_secrets import (
     mask_all,
 )
 from integration_server.connection_audit import ConnectionAuditMixin
+from integration_server.hooks import declare_query
 from integration_server.restorable import restorable
 from marketplaces.models import MarketplaceAccount, Order, OrderLine
 
@@ -80,13 +81,19 @@ AMAZON_OPTION_FIELDS = {
     "amazon_region": "region",
 }
 
-# A function giving the ShipStation stores [(id, label)] for the store picker; logistics sets it (this app does
-# not import logistics). It may raise: the form then asks for the id by hand.
-_store_lookup: list = [None]
+# The ShipStation stores for the store picker; logistics answers (this app does not import logistics).
+SHIPSTATION_STORES = declare_query(
+    "shipstation.stores",
+    "ask() -> [(store id, label)] of the ShipStation account's active stores, for the account form's store "
+    "picker; it may raise (the form then asks for the id by hand); nobody answering (None): no picker.",
+    default=None,
+)
 
 
 def set_store_lookup(fn) -> None:
-    _store_lookup[0] = fn
+    """The answerer of ``SHIPSTATION_STORES``: kept for ``logistics/shipstation/admin.py``, which calls it at
+    import (move it to ``SHIPSTATION_STORES.answer_with`` in logistics' ``AppConfig.ready()``)."""
+    SHIPSTATION_STORES.answer_with(fn)
 
 
 class MarketplaceAccountForm(WriteOnlySecretsForm):
@@ -157,16 +164,15 @@ class MarketplaceAccountForm(WriteOnlySecretsForm):
     @staticmethod
     def _store_picker(field) -> None:
         """The stores of the ShipStation account as suggestions (a datalist); the id can always be typed."""
-        lookup = _store_lookup[0]
-        if lookup is None:
-            return
         try:
-            stores = lookup()
+            stores = SHIPSTATION_STORES.ask()
         except Exception as exc:  # noqa: BLE001 - any failure: fall back to typing the id
             field.help_text = (
                 f"Could not read the stores from ShipStation ({type(exc).__name__}): type the store id by hand "
                 "(ShipStation → Settings → Stores)."
             )
+            return
+        if stores is None:
             return
         field.widget = forms.TextInput(attrs={"list": "shipstation-stores", "inputmode": "numeric"})
         field.help_text = format_html(

@@ -1,51 +1,46 @@
-"""A small WSGI toolkit for vendor simulators: routing, JSON answers, a fixed-window rate limit, and a
-threaded server bound to 127.0.0.1.
+"""Vendor simulators on werkzeug: a route table, JSON answers, a fixed-window rate limit, and a threaded
+server bound to 127.0.0.1.
 
 A vendor simulator subclasses ``Simulator``, declares routes with ``@route(method, regex)`` on methods that
 take a ``SimRequest`` (plus the regex groups) and return ``(status, body[, headers])``; state lives on the
 instance, guarded by ``self.lock``. It is registered with ``register_simulator(name, factory, port)``.
+werkzeug parses the requests, writes the answers and serves them; the regex routes stay (a vendor's paths
+read as its documentation writes them).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from werkzeug.datastructures import Headers
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
 
 from integration_server.restorable import restorable
 
-_STATUS_TEXT = {
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    204: "No Content",
-    207: "Multi-Status",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Payload Too Large",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
-
-@dataclass
 class SimRequest:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-case names
-    body: bytes
+    """A request as a route sees it, parsed by werkzeug and detached from the connection: tests inspect it
+    in ``Simulator.requests`` after the answer went out."""
+
+    __slots__ = ("method", "path", "query", "headers", "body")
+
+    def __init__(self, environ: dict):
+        request = Request(environ)
+        self.method: str = request.method
+        self.path: str = request.path
+        self.query: dict[str, list[str]] = request.args.to_dict(flat=False)  # name -> every value, in order
+        self.headers: Headers = Headers(request.headers)  # a name matches in any case
+        self.body: bytes = request.get_data()
+
+    def __repr__(self) -> str:
+        return f"<SimRequest {self.method} {self.path}>"
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -56,6 +51,10 @@ class SimRequest:
 
     def form(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+
+class _Answer(Response):
+    default_mimetype = None  # the route's headers say it all: no Content-Type unless it gives one
 
 
 def json_response(status: int, data, headers: dict | None = None):
@@ -119,22 +118,7 @@ class Simulator:
             ]
 
     def __call__(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = {
-            key[5:].replace("_", "-").lower(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
-        request = SimRequest(
-            method=environ["REQUEST_METHOD"].upper(),
-            path=environ.get("PATH_INFO", "/"),
-            query=parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
-            headers=headers,
-            body=body,
-        )
+        request = SimRequest(environ)
         with self.lock:
             self.requests.append(request)
         try:
@@ -142,11 +126,8 @@ class Simulator:
         except Exception as exc:  # noqa: BLE001 - a simulator bug answers 500 like a vendor would
             result = json_response(500, {"message": f"simulator error: {type(exc).__name__}: {exc}"})
         status, payload, *rest = result
-        out_headers = rest[0] if rest else {"Content-Type": "application/json"}
-        if isinstance(payload, str):
-            payload = payload.encode()
-        start_response(f"{status} {_STATUS_TEXT.get(status, 'Status')}", list(out_headers.items()))
-        return [payload]
+        headers = rest[0] if rest else {"Content-Type": "application/json"}
+        return _Answer(payload, status=status, headers=headers)(environ, start_response)
 
     def dispatch(self, request: SimRequest):
         allowed = False
@@ -159,23 +140,22 @@ class Simulator:
         return json_response(405 if allowed else 404, {"message": "no such resource"})
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 class _QuietHandler(WSGIRequestHandler):
-    wbufsize = -1  # one write per answer
+    wbufsize = -1  # one write per answer (status line, headers and body leave together)
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
+    def log_request(self, code="-", size="-") -> None:
+        pass  # no line per request (benchmarks send thousands); errors are still logged by werkzeug
 
 
-def serve_in_thread(app: Simulator, port: int = 0, host: str = "127.0.0.1"):
-    """Serve ``app`` on 127.0.0.1 from a daemon thread; returns the server (call ``shutdown()`` to stop).
-    ``app.base_url`` is set to the address it listens on."""
-    server = make_server(host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    app.base_url = f"http://{host}:{server.server_port}"
+def serve_in_thread(app: Simulator, port: int = 0, host: str = "127.0.0.1") -> BaseWSGIServer:
+    """Serve ``app`` on 127.0.0.1 from a daemon thread, a thread per request; returns the server (call
+    ``shutdown()`` to stop it and close its socket). ``app.base_url`` is set to the address it listens on."""
+    # bound here, not by werkzeug, which exits the process when the port is taken; a taken port raises OSError
+    with socket.create_server((host, port)) as listening:
+        server = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler, fd=listening.fileno()
+        )
+    app.base_url = f"http://{host}:{server.server_address[1]}"
     # a short poll interval: ``shutdown()`` returns within 50 ms instead of 0.5 s (every simulator test's teardown)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{app.name}", daemon=True

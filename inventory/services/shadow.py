@@ -339,6 +339,6 @@ def _rebalance_if_low(levels: dict[str, tuple[int, bool]]) -> list[str]:
 
 
 def available_for_acceptance(skus: list[str]) -> dict[str, int]:
-    """Registered as marketplaces' acceptance stock lookup (Mirakl OR21): the shadow stock of the SKUs we
+    """The answer to marketplaces' query ``stock.for_acceptance`` (Mirakl OR21): the shadow stock of the SKUs we
     know; an unknown SKU is absent. One query."""
     return dict(StockLevel.objects.filter(sku__in=skus).values_list("sku", "shadow_available"))

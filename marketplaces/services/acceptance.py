@@ -15,18 +15,18 @@ Refused lines are stored with quantity 0 and their reason (``OrderLine.refused_r
 stored cancelled with the reason as its problem. An accepted order is on hold (stock counted, not sent to
 ShipStation) until Mirakl moves it to ``SHIPPING``.
 
-marketplaces may not import inventory: inventory registers the stock lookup (``register_stock_lookup``).
+marketplaces may not import inventory: the stock is asked through the query ``STOCK_FOR_ACCEPTANCE``
+(``integration_server/hooks.py``), which inventory answers in its ``AppConfig.ready()``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from integration_server.hooks import declare_query
 from integration_server.http.errors import PermanentError
-from integration_server.restorable import restorable
 from marketplaces.connectors.base import PulledOrder
 from marketplaces.models import Order
 
@@ -39,19 +39,12 @@ POLICIES = {
 }
 DEFAULT_POLICY = "accept_known"
 
-# fn(skus) -> {sku: units available} for the SKUs we know (an unknown SKU is absent)
-StockLookup = Callable[[list[str]], dict[str, int]]
-_lookup: list[StockLookup] = restorable([])
-
-
-def register_stock_lookup(fn: StockLookup) -> None:
-    _lookup[:] = [fn]
-
-
-def stock_of(skus: list[str]) -> dict[str, int]:
-    if not _lookup:
-        return {}
-    return _lookup[0](skus)
+STOCK_FOR_ACCEPTANCE = declare_query(
+    "stock.for_acceptance",
+    "ask(skus: list[str]) -> {sku: units available} for the SKUs we know (an unknown SKU is absent); "
+    "nobody answering: no SKU is known.",
+    default={},
+)
 
 
 def policy_of(account) -> str:
@@ -150,7 +143,9 @@ def accept_orders(
         .values_list("marketplace_order_id", flat=True)
     )
     to_decide = [o for o in waiting if o.marketplace_order_id not in decided]
-    available = stock_of(sorted({line.sku for o in to_decide for line in o.lines if line.sku}))
+    available = STOCK_FOR_ACCEPTANCE.ask(
+        sorted({line.sku for o in to_decide for line in o.lines if line.sku})
+    )
     policy = policy_of(account)
     skipped: set[str] = set()
     for position, order in enumerate(to_decide):
