@@ -19,11 +19,13 @@ class LogisticsConfig(AppConfig):
         from logistics.eccang import services as eccang_services  # noqa: F401
         from logistics.eccang.registrations import register_schedules_and_simulators as eccang
         from logistics.shipstation import marketplace_tracking, outbound, shipments  # noqa: F401
+        from logistics.shipstation.accounts import shipstation_stores
         from logistics.shipstation.registrations import register_schedules_and_simulators as shipstation
         from logistics.shopify import services as shopify_services  # noqa: F401
         from logistics.shopify.registrations import register_schedules_and_simulators as shopify
         from logistics.tracking import services as tracking_services  # noqa: F401
         from logistics.tracking.registrations import register_schedules_and_simulators as tracking
+        from marketplaces.admin import SHIPSTATION_STORES
         from marketplaces.services.order_events import CANCELLED_ORDERS, EDITED_ORDERS, NEW_ORDERS
 
         shipstation()
@@ -33,3 +35,4 @@ class LogisticsConfig(AppConfig):
         NEW_ORDERS.subscribe(outbound.queue_creates)
         CANCELLED_ORDERS.subscribe(outbound.queue_cancels)
         EDITED_ORDERS.subscribe(outbound.queue_updates)
+        SHIPSTATION_STORES.answer_with(shipstation_stores)

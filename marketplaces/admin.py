@@ -90,12 +90,6 @@ SHIPSTATION_STORES = declare_query(
 )
 
 
-def set_store_lookup(fn) -> None:
-    """The answerer of ``SHIPSTATION_STORES``: kept for ``logistics/shipstation/admin.py``, which calls it at
-    import (move it to ``SHIPSTATION_STORES.answer_with`` in logistics' ``AppConfig.ready()``)."""
-    SHIPSTATION_STORES.answer_with(fn)
-
-
 class MarketplaceAccountForm(WriteOnlySecretsForm):
     amazon_marketplace_ids = forms.CharField(
         required=False,

@@ -21,7 +21,6 @@ from marketplaces.admin import (
     register_order_action,
     register_order_inline,
     register_order_object_action,
-    set_store_lookup,
 )
 from marketplaces.models import Order
 
@@ -234,27 +233,6 @@ PUSH_TRACKING_AGAIN = ObjectAction(
 )
 
 
-def shipstation_stores() -> list[tuple[int, str]]:
-    """[(storeId, "name (marketplace)")] of the active ShipStation account, read once every 5 minutes."""
-    from django.core.cache import cache
-
-    from logistics.shipstation.accounts import client_for, require_account
-
-    account = require_account()
-    key = f"admin:shipstation-stores:{account.pk}:{account.api_base_url}"
-    cached = cache.get(key)
-    if cached is None:
-        stores = client_for(account).list_stores()
-        cached = [
-            (s["storeId"], f"{s.get('storeName', '')} ({s.get('marketplaceName', '')})".strip())
-            for s in stores
-            if s.get("active", True)
-        ]
-        cache.set(key, cached, 300)
-    return cached
-
-
-set_store_lookup(shipstation_stores)
 register_order_object_action(SEND_ORDER_AGAIN)
 register_order_inline(ShipStationOrderInline)
 register_order_inline(ShipmentInline)

@@ -28,7 +28,7 @@ SUBSCRIBERS = {
 }
 
 ANSWERERS = {
-    "shipstation.stores": "logistics.shipstation.admin.shipstation_stores",
+    "shipstation.stores": "logistics.shipstation.accounts.shipstation_stores",
     "stock.for_acceptance": "inventory.services.shadow.available_for_acceptance",
 }
 
