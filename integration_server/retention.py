@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from integration_server.restorable import restorable
+
 BATCH = 500
 
 
@@ -27,7 +29,7 @@ class PersonalDataPurger:
     erase: Callable[[list[int], datetime], None]  # primary keys, now -> erase them (and their children)
 
 
-_PURGERS: dict[str, PersonalDataPurger] = {}
+_PURGERS: dict[str, PersonalDataPurger] = restorable({})
 
 
 def register_personal_data_purger(name: str, candidates, erase) -> None:
