@@ -71,23 +71,23 @@ def ingest_webhook_payload(
 
 @dataclass(frozen=True)
 class _InsertPlan:
-    """The constant part of one model's INSERT: its columns and placeholders, and per parameter either the
-    field to prepare on each call or the value prepared once (a constant default)."""
+    """The constant part of one model's INSERT: its columns and placeholders, and per parameter its field
+    and default (prepared once where it is a constant)."""
 
     columns: str
     placeholders: str
-    params: tuple  # of (field, None): prepared per call, or (None, prepared constant)
+    params: tuple  # of (field, prepared default or _PER_CALL)
 
     def row(self, values: dict, now) -> list:
         """The parameters of one row: ``values`` by attribute name, else the field's default (``now`` for
         timestamps defaulting to the time and ``auto_now`` ones), each prepared as Django saves it."""
         params = []
-        for field, constant in self.params:
-            if field is None:
-                params.append(constant)
-                continue
+        for field, default in self.params:
             if field.attname in values:
                 value = values[field.attname]
+            elif default is not _PER_CALL:
+                params.append(default)
+                continue
             elif getattr(field, "auto_now", False) or field.default is timezone.now:
                 value = now
             else:
@@ -99,12 +99,14 @@ class _InsertPlan:
         return params
 
 
+_PER_CALL = object()  # a default computed on each row (a callable, or the time)
+
 # Values that Django's preparation hands to the driver unchanged, by value type -> field classes (exactly
 # these classes: a subclass, like an encrypted field, may prepare its value).
 _AS_IS = {str: (models.CharField, models.TextField), datetime: (models.DateTimeField,)}
 
 
-def _insert_plan(model, given: frozenset[str], sql_values: dict[str, str]) -> _InsertPlan:
+def _insert_plan(model, sql_values: dict[str, str]) -> _InsertPlan:
     """Every concrete column of ``model`` but the key (a column added to the model later is filled too);
     ``sql_values`` gives some columns an SQL expression instead of a parameter."""
     columns, placeholders, params = [], [], []
@@ -116,16 +118,13 @@ def _insert_plan(model, given: frozenset[str], sql_values: dict[str, str]) -> _I
             placeholders.append(sql_values[field.column])
             continue
         placeholders.append("%s")
-        per_call = field.attname in given or callable(field.default) or getattr(field, "auto_now", False)
-        if per_call:
-            params.append((field, None))
+        if callable(field.default) or getattr(field, "auto_now", False):
+            params.append((field, _PER_CALL))
         else:
-            params.append((None, field.get_db_prep_save(field.get_default(), connection)))
+            params.append((field, field.get_db_prep_save(field.get_default(), connection)))
     return _InsertPlan(", ".join(columns), ", ".join(placeholders), tuple(params))
 
 
-_RAW_GIVEN = frozenset({"source", "delivery_id", "kind", "external_id", "body", "state", "received_at"})
-_JOB_GIVEN = frozenset({"kind", "state", "next_attempt_at", "created_at"})
 _JOB_SQL_VALUES = {
     "dedupe_key": "'raw:' || raw.id",
     "payload": "jsonb_build_object('raw_payload_id', raw.id)",
@@ -135,8 +134,8 @@ _JOB_SQL_VALUES = {
 @functools.cache
 def _ingest_statement() -> tuple[str, _InsertPlan, _InsertPlan]:
     """The ingest SQL and its two row plans, made once per process."""
-    raw = _insert_plan(RawPayload, _RAW_GIVEN, {})
-    job = _insert_plan(OutboundJob, _JOB_GIVEN, _JOB_SQL_VALUES)
+    raw = _insert_plan(RawPayload, {})
+    job = _insert_plan(OutboundJob, _JOB_SQL_VALUES)
     raw_table = connection.ops.quote_name(RawPayload._meta.db_table)
     job_table = connection.ops.quote_name(OutboundJob._meta.db_table)
     sql = f"""
