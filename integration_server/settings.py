@@ -98,6 +98,13 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side prepared statements for the few statements that bind on the server (the webhook ingest,
+    # integration_server.raw_payloads): prepared after 5 runs on a connection. Django's own queries bind on
+    # the client and are never prepared. Off behind a transaction-mode pooler (PgBouncer before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: several processes share one file; wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

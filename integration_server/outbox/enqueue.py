@@ -77,7 +77,10 @@ def _dispatch_after_commit(jobs: list[OutboundJob]) -> None:
 
 
 def poke_after_commit(kind: str, group_key: str = "") -> None:
-    transaction.on_commit(lambda: poke(kind, group_key))
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: poke(kind, group_key))
+    else:
+        poke(kind, group_key)  # autocommit: already committed (what on_commit would do, for less)
 
 
 class PokeCoalescer:

@@ -3,6 +3,7 @@ reading the stored body, no connection health check per request (a dropped conne
 and the worker is poked at most once per kind per second."""
 
 import json
+import os
 
 import psycopg
 import pytest
@@ -217,3 +218,58 @@ def test_a_webhook_skips_the_browser_middleware(client, settings):
     assert other.status_code == 404 and other["X-Frame-Options"] == "DENY"
     unknown = client.post("/webhook/unknown", data=b"{}", content_type="application/json")
     assert unknown.status_code == 404 and unknown["X-Frame-Options"] == "DENY"
+
+
+def _ingest_plans() -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of this session's prepared ingest statements (pg_prepared_statements)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE NOT from_sql AND statement LIKE %s",
+            ['%INSERT INTO "integration_server_rawpayload"%'],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_the_ingest_statement_is_prepared_once_not_parsed_per_delivery(client):
+    """The ingest statement binds its values on the server (the encrypted body is not spelled into the SQL
+    text) and is a prepared statement of the connection: later deliveries run it without parsing or
+    planning it again."""
+    for n in range(12):
+        response = post(client, json.dumps({"topic": "orders/create", "n": n}).encode(), delivery=f"p-{n}")
+        assert response.status_code == 200
+    plans = _ingest_plans()
+    assert len(plans) == 1
+    generic, custom = plans[0]
+    assert generic + custom >= 6  # every delivery after the first few ran the prepared statement
+    assert RawPayload.objects.count() == OutboundJob.objects.count() == 12
+
+
+def test_prepared_statements_can_be_turned_off_for_a_connection_pooler():
+    """Behind a transaction-mode pooler (PgBouncer before 1.21) prepared statements must be off."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(repr(s.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')))"
+    )
+
+    def threshold(**environment):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_server.settings", "DEBUG": "true"}
+        env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", **environment)
+        out = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
+    assert threshold() == "5"
+    assert threshold(DATABASE_PREPARED_STATEMENTS="false") == "None"
