@@ -1,9 +1,6 @@
 """AES-256-GCM encryption of values at rest, with key rotation.
 
-A ciphertext is ``enc1:<key id>:<base64url(nonce | ciphertext | tag)>``, or ``enc1z:...`` when the plaintext
-was compressed (zlib) before it was encrypted: webhook bodies, JSON that shrinks to a fraction (less to write,
-to log ahead and to back up). Compression happens only where the caller asks for it and where it pays; the
-mark is part of the authenticated data, so a relabelled value does not decrypt. The first key of
+A ciphertext is ``enc1:<key id>:<base64url(nonce | ciphertext | tag)>``. The first key of
 ``settings.ENCRYPTION_KEYS`` encrypts; every listed key decrypts. A value that is not a ciphertext of ours,
 or does not decrypt with the key it names, raises ``DecryptionError``: it is never handed back as if it
 were the plaintext.
@@ -15,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import os
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,9 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "enc1"
-COMPRESSED_PREFIX = "enc1z"
 NONCE_BYTES = 12
-COMPRESS_FROM_BYTES = 256  # shorter values gain too little to be worth it
 
 
 class DecryptionError(Exception):
@@ -82,53 +76,34 @@ def keyring() -> Keyring:
 
 
 def is_ciphertext(value: object) -> bool:
-    return isinstance(value, str) and value.startswith((PREFIX + ":", COMPRESSED_PREFIX + ":"))
+    return isinstance(value, str) and value.startswith(PREFIX + ":")
 
 
 def key_id_of(ciphertext: str) -> str:
     return ciphertext.split(":", 2)[1]
 
 
-def encrypt_bytes(plaintext: bytes, ring: Keyring | None = None, *, compress: bool = False) -> str:
-    """``compress``: zlib the plaintext first when it is long enough and shrinks (``enc1z``)."""
+def encrypt_bytes(plaintext: bytes, ring: Keyring | None = None) -> str:
     ring = ring or keyring()
     key_id, key = ring.keys[0]
-    prefix = PREFIX
-    if compress and len(plaintext) >= COMPRESS_FROM_BYTES:
-        packed = zlib.compress(plaintext, 1)
-        if len(packed) < len(plaintext):
-            prefix, plaintext = COMPRESSED_PREFIX, packed
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plaintext, _associated_data(prefix, key_id))
-    return f"{prefix}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
-
-
-def _associated_data(prefix: str, key_id: str) -> bytes:
-    # The plain format authenticates its key id alone (as it always has); the compressed one its mark too.
-    return key_id.encode() if prefix == PREFIX else f"{prefix}:{key_id}".encode()
+    sealed = AESGCM(key).encrypt(nonce, plaintext, key_id.encode())
+    return f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
 def decrypt_bytes(ciphertext: str, ring: Keyring | None = None) -> bytes:
     if not is_ciphertext(ciphertext):
         raise DecryptionError("value is not an encrypted value of this service")
     try:
-        prefix, key_id, body = ciphertext.split(":", 2)
+        _, key_id, body = ciphertext.split(":", 2)
         blob = base64.urlsafe_b64decode(body)
     except (ValueError, TypeError) as exc:
         raise DecryptionError("encrypted value is malformed") from exc
     key = (ring or keyring()).key(key_id)
     try:
-        plaintext = AESGCM(key).decrypt(
-            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _associated_data(prefix, key_id)
-        )
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], key_id.encode())
     except InvalidTag as exc:
         raise DecryptionError(f"encrypted value does not decrypt with key {key_id}") from exc
-    if prefix == COMPRESSED_PREFIX:
-        try:
-            return zlib.decompress(plaintext)
-        except zlib.error as exc:  # authenticated, so only a bug of ours could get here
-            raise DecryptionError("compressed value does not decompress") from exc
-    return plaintext
 
 
 def encrypt_text(plaintext: str) -> str:

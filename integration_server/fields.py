@@ -75,14 +75,14 @@ class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
 
 
 class EncryptedBinaryField(EncryptedFieldMixin, models.TextField):
-    """Raw bytes (webhook bodies) stored encrypted, compressed first where that pays (``crypto``)."""
+    """Raw bytes (webhook bodies) stored encrypted."""
 
     def get_prep_value(self, value):
         if value is None:
             return None
         if isinstance(value, str):
             value = value.encode("utf-8")
-        return crypto.encrypt_bytes(bytes(value), compress=True)
+        return crypto.encrypt_bytes(bytes(value))
 
     def from_db_value(self, value, expression, connection):
         if value is None:
