@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integration_server.key_cache import forget_on_change, verify_with_cached
-from integration_server.webhooks import WebhookView
+from integration_server.webhooks import WebhookView, header
 from logistics.models import ShopifyShop
 from logistics.shopify import conf
 from logistics.shopify.freshness import delivery_is_fresh
@@ -19,10 +19,10 @@ class ShopifyWebhookView(WebhookView):
     source = "shopify"
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
-        domain = (request.headers.get("X-Shopify-Shop-Domain") or "").strip().lower()
+        domain = header(request, "X-Shopify-Shop-Domain").strip().lower()
         if not domain:
             return False
-        signature = request.headers.get("X-Shopify-Hmac-Sha256", "")
+        signature = header(request, "X-Shopify-Hmac-Sha256")
 
         def check(shop):
             if shop is None:
@@ -33,7 +33,7 @@ class ShopifyWebhookView(WebhookView):
                 return False
             # The HMAC covers the body only: an old delivery replayed under a fresh webhook id is refused here.
             return delivery_is_fresh(
-                request.headers.get("X-Shopify-Triggered-At"),
+                header(request, "X-Shopify-Triggered-At"),
                 now=timezone.now(),
                 max_age_minutes=conf.SHOPIFY_WEBHOOK_MAX_AGE_MINUTES,
             )
@@ -46,11 +46,11 @@ class ShopifyWebhookView(WebhookView):
         )
 
     def delivery_id(self, request, payload, body: bytes) -> str | None:
-        webhook_id = request.headers.get("X-Shopify-Webhook-Id")
+        webhook_id = header(request, "X-Shopify-Webhook-Id")
         return f"{self.shop_domain}:{webhook_id}" if webhook_id else None
 
     def kind_of(self, request, payload) -> str:
-        return (request.headers.get("X-Shopify-Topic") or "").strip()
+        return header(request, "X-Shopify-Topic").strip()
 
     def external_id(self, payload) -> str:
         return external_id_for(self.shop_domain, payload.get("id", "") if isinstance(payload, dict) else "")

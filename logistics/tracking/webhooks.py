@@ -4,7 +4,7 @@ a short grace period after a change); a repeated body is one delivery."""
 from __future__ import annotations
 
 from integration_server.key_cache import forget_on_change, verify_with_cached
-from integration_server.webhooks import WebhookView
+from integration_server.webhooks import WebhookView, header
 from logistics.models import TrackingAccount
 from logistics.tracking import conf
 from logistics.tracking.signature import signature_matches
@@ -21,7 +21,7 @@ class Track17WebhookView(WebhookView):
     source = "17track"
 
     def verify(self, request, body: bytes, **kwargs) -> bool:
-        sign = request.headers.get("sign", "")
+        sign = header(request, "sign")
 
         def check(account):
             if account is None:
