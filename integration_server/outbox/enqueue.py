@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
 import time
@@ -9,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from integration_server.models import OutboundJob
@@ -90,7 +92,7 @@ class PokeCoalescer:
     def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic, later=None):
         self.interval = interval
         self.clock = clock
-        self.later = later or _in_a_thread_later
+        self.later = later or _on_the_poke_thread
         self._lock = threading.Lock()
         self._last: dict[tuple, float] = {}
         self._waiting: set[tuple] = set()
@@ -119,16 +121,48 @@ class PokeCoalescer:
         send()
 
 
-def _in_a_thread_later(delay: float, fn: Callable[[], None]) -> None:
-    def run():
-        try:
-            fn()
-        finally:
-            connections.close_all()  # this thread's own connections (the ORM broker's queue row)
+IDLE_CONNECTION_SECONDS = 60  # the poke thread closes its connection after this long without a poke
 
-    timer = threading.Timer(delay, run)
-    timer.daemon = True  # a poke lost at exit is re-dispatched by the sweep
-    timer.start()
+
+class _OneThreadLater:
+    """``later(delay, fn)``: runs ``fn`` after ``delay`` seconds on one daemon thread of the process, which
+    keeps its database connection between calls (closed when unusable, older than CONN_MAX_AGE, or idle for
+    IDLE_CONNECTION_SECONDS). A thread per call opened a new connection each time: a PostgreSQL backend
+    started and dropped every second under load. A call lost at exit is a poke lost: the sweep re-dispatches
+    the job."""
+
+    def __init__(self):
+        self._due: list[tuple[float, int, Callable[[], None]]] = []  # a heap of (at, order, fn)
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, delay: float, fn: Callable[[], None]) -> None:
+        with self._ready:
+            heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), fn))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="outbox-poke", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    if self._due:
+                        self._ready.wait(self._due[0][0] - time.monotonic())
+                    elif not self._ready.wait(IDLE_CONNECTION_SECONDS):
+                        connections.close_all()  # nothing to do for a while: no idle connection kept
+                fn = heapq.heappop(self._due)[2]
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - the sweep re-dispatches; never end the thread
+                log.warning("outbox.deferred_poke_failed", exc_info=True)
+            finally:
+                close_old_connections()
+
+
+_on_the_poke_thread = _OneThreadLater()
 
 
 _pokes = PokeCoalescer()

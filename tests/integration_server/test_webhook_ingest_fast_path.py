@@ -273,3 +273,39 @@ def test_prepared_statements_can_be_turned_off_for_a_connection_pooler():
 
     assert threshold() == "5"
     assert threshold(DATABASE_PREPARED_STATEMENTS="false") == "None"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_pokes_share_one_thread_and_its_database_connection(monkeypatch):
+    """A deferred poke writes a queue row: it runs on one long-lived thread of the process, which keeps its
+    connection, rather than on a new thread with a new connection (a PostgreSQL backend started and dropped)
+    every second."""
+    import threading
+
+    seen = []
+    done = threading.Event()
+
+    def dispatch(kind, group=""):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            seen.append((threading.get_ident(), cursor.fetchone()[0]))
+        if len(seen) == 3:
+            done.set()
+
+    monkeypatch.setattr(outbox_enqueue, "_runs_inline", lambda: False)
+    monkeypatch.setattr(outbox_enqueue, "dispatch", dispatch)
+    monkeypatch.setattr(outbox_enqueue, "_pokes", outbox_enqueue.PokeCoalescer(interval=0.05))
+    for kind in ("webhook.a", "webhook.b", "webhook.c"):
+        outbox_enqueue.poke(kind)  # at once, on this thread
+    seen.clear()
+    done.clear()
+    for kind in ("webhook.a", "webhook.b", "webhook.c"):
+        outbox_enqueue.poke(kind)  # inside the interval: deferred
+    assert done.wait(5)
+    threads = {thread for thread, _ in seen}
+    backends = {pid for _, pid in seen}
+    assert len(threads) == 1 and threads != {threading.get_ident()}
+    assert len(backends) == 1
+    closed = threading.Event()
+    outbox_enqueue._on_the_poke_thread(0, lambda: (connections.close_all(), closed.set()))
+    assert closed.wait(5)  # the test database can be dropped
