@@ -58,6 +58,10 @@ def test_the_quick_path_refuses_exactly_what_a_full_read_refuses(document, encod
         b'{"n": -9223372036854775809}',
         b'{"n": NaN}',
         b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1),
+        b'{"n": 18446744073709551615}',  # fits 64 bits unsigned only
+        b'{"n": 18446744073709551616, "tracking": "9400111899223197428490"}',
+        b'{"n": 1e400}',  # a number too large for a float: infinity
+        b'{"n": -1e400, "tracking": "12345678901234567890123"}',
     ],
 )
 def test_refused(body):
@@ -73,6 +77,8 @@ def test_refused(body):
         b'{"n": 9223372036854775807, "m": -9223372036854775808}',
         b"[" * MAX_DEPTH + b"]" * MAX_DEPTH,
         b'{"brackets in text": "' + b"[{" * 100 + b'"}',
+        b'\xef\xbb\xbf{"after a byte order mark": 1}',
+        b'{"tracking": "9400111899223197428490", "n": 9223372036854775807, "x": 1.5e300}',
     ],
 )
 def test_accepted(body):
