@@ -197,38 +197,33 @@ def start_gunicorn(app: str, port: int, env: dict, args, log) -> subprocess.Pope
     raise RuntimeError(f"gunicorn {app} did not start")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a gunicorn master and its live workers, from /proc (Linux)."""
+def _cpu_of_processes(chosen) -> float:
+    """CPU time (user + system) of the live processes for which ``chosen(pid, parent pid, name)`` holds, from
+    /proc (Linux)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            name, _, rest = Path(f"/proc/{entry}/stat").read_text().rpartition(")")
+            fields = rest.split()
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:
+        if chosen(int(entry), int(fields[1]), name.partition("(")[2]):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a gunicorn master and its live workers."""
+    return _cpu_of_processes(lambda entry, parent, name: pid in (entry, parent))
+
+
 def postgres_cpu_seconds() -> float:
-    """CPU time of this machine's PostgreSQL processes (server, backends, WAL writer...), from /proc; 0 if
-    the database runs elsewhere. Processes that start and end inside a window are missed."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if Path(f"/proc/{entry}/comm").read_text().strip() != "postgres":
-                continue
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    """CPU time of this machine's PostgreSQL processes (server, backends, WAL writer...); 0 if the database
+    runs elsewhere. Processes that start and end inside a window are missed."""
+    return _cpu_of_processes(lambda entry, parent, name: name == "postgres")
 
 
 def stop(process: subprocess.Popen) -> None:
