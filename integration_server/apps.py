@@ -21,6 +21,9 @@ class KernelConfig(AppConfig):
         register_schedule(
             "purge-personal-data", "integration_server.tasks.purge_personal_data_task", cron="37 3 * * *"
         )
+        register_schedule(
+            "purge-import-files", "integration_server.tasks.purge_import_files_task", cron="47 3 * * *"
+        )
         signals.connect()
         from integration_server.health import register_health_check
         from integration_server.key_check import health_section

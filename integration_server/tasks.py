@@ -14,3 +14,10 @@ def purge_personal_data_task() -> dict:
     from integration_server.retention import purge_personal_data
 
     return purge_personal_data()
+
+
+@records_schedule_run("purge-import-files")
+def purge_import_files_task() -> int:
+    from integration_server.import_storage import purge_stale_import_files
+
+    return purge_stale_import_files()

@@ -64,3 +64,26 @@ def test_the_confirm_step_cannot_name_another_file(accounts, admin_client, where
         assert not SkuRatioOverride.objects.filter(sku="EVIL").exists()
     finally:
         victim.unlink(missing_ok=True)
+
+
+def test_an_import_never_confirmed_is_deleted_a_day_later(accounts, admin_client):
+    """A preview the operator walked away from does not leave its file behind for ever: the daily schedule
+    deletes waiting files older than a day (a file still within its day, and other files, stay)."""
+    import os
+    import time
+
+    from integration_server.tasks import purge_import_files_task
+
+    walked_away = Path(settings.IMPORT_TMP_DIR) / _upload(admin_client)["import_file_name"]
+    waiting = Path(settings.IMPORT_TMP_DIR) / _upload(admin_client)["import_file_name"]
+    other = Path(settings.IMPORT_TMP_DIR) / "README-not-an-import"
+    other.write_text("kept")
+    day_and_a_bit = time.time() - 25 * 3600
+    os.utime(walked_away, (day_and_a_bit, day_and_a_bit))
+    os.utime(other, (day_and_a_bit, day_and_a_bit))
+    try:
+        assert purge_import_files_task() >= 1
+        assert not walked_away.exists()
+        assert waiting.exists() and other.exists()
+    finally:
+        other.unlink()
