@@ -97,6 +97,9 @@ def _may_hold_bad_text(body: bytes | str) -> bool:
     return _SUSPECT_TEXT.search(body) is not None
 
 
+_CONTAINERS = (dict, list)  # what the parsers make (exact types: no subclass comes out of them)
+
+
 def _too_deep(document, max_depth: int) -> bool:
     """Whether containers nest deeper than ``max_depth``: one level of containers at a time."""
     level, depth = [document], 1
@@ -111,9 +114,6 @@ def _too_deep(document, max_depth: int) -> bool:
                     add(item)
         level, depth = inner, depth + 1
     return False
-
-
-_CONTAINERS = (dict, list)  # what json.loads makes (exact types: no subclass comes out of it)
 
 
 def _loads(body: bytes | str, **hooks):

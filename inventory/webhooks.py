@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integration_server.webhooks import WebhookView, constant_time_equals
+from integration_server.webhooks import WebhookView, constant_time_equals, header
 from inventory.models import ZohoConnection
 
 
@@ -11,8 +11,7 @@ class ZohoItemWebhookView(WebhookView):
 
     def verify(self, request, body: bytes, secret: str = "", **kwargs) -> bool:
         expected = ZohoConnection.objects.filter(pk=1).values_list("webhook_secret", flat=True).first()
-        header = request.headers.get("X-Zoho-Webhook-Secret", "")
-        given = secret or header
+        given = secret or header(request, "X-Zoho-Webhook-Secret")
         return bool(expected) and bool(given) and constant_time_equals(given, expected)
 
     def kind_of(self, request, payload) -> str:

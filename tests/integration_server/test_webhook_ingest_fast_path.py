@@ -3,7 +3,6 @@ reading the stored body, no connection health check per request (a dropped conne
 and the worker is poked at most once per kind per second."""
 
 import json
-import os
 
 import psycopg
 import pytest
@@ -12,6 +11,7 @@ from django.db import connection, connections, models
 from integration_server.models import OutboundJob, RawPayload
 from integration_server.outbox import enqueue as outbox_enqueue
 from integration_server.raw_payloads import raw_payload_handler
+from tests.settings_probe import settings_under
 
 from .webhook_test_urls import sign
 
@@ -248,31 +248,13 @@ def test_the_ingest_statement_is_prepared_once_not_parsed_per_delivery(client):
 
 def test_prepared_statements_can_be_turned_off_for_a_connection_pooler():
     """Behind a transaction-mode pooler (PgBouncer before 1.21) prepared statements must be off."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(repr(s.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')))"
-    )
 
     def threshold(**environment):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_server.settings", "DEBUG": "true"}
-        env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", **environment)
-        out = subprocess.run(  # noqa: S603 - our own interpreter and code
-            [sys.executable, "-c", code],
-            cwd=Path(__file__).resolve().parents[2],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        return out.stdout.strip().splitlines()[-1]
+        expression = "s.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')"
+        return settings_under(expression, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", **environment)
 
-    assert threshold() == "5"
-    assert threshold(DATABASE_PREPARED_STATEMENTS="false") == "None"
+    assert threshold() == 5
+    assert threshold(DATABASE_PREPARED_STATEMENTS="false") is None
 
 
 @pytest.mark.django_db(transaction=True)

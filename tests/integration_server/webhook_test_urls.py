@@ -6,7 +6,7 @@ import hmac
 
 from django.urls import path
 
-from integration_server.webhooks import WebhookView, constant_time_equals
+from integration_server.webhooks import WebhookView, constant_time_equals, header
 
 SECRET = b"test-webhook-secret"
 
@@ -20,10 +20,10 @@ class ExampleWebhook(WebhookView):
     max_body_bytes = 10_000
 
     def verify(self, request, body, **kwargs):
-        return constant_time_equals(request.headers.get("X-Signature", ""), sign(body))
+        return constant_time_equals(header(request, "X-Signature"), sign(body))
 
     def delivery_id(self, request, payload, body):
-        return request.headers.get("X-Delivery-Id")
+        return header(request, "X-Delivery-Id") or None
 
     def kind_of(self, request, payload):
         return payload["topic"]

@@ -3,11 +3,6 @@ file backend outside DEBUG warns."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import override_settings
@@ -19,10 +14,9 @@ from logistics.tracking.provider import TrackingUpdate
 from logistics.tracking.services import apply_tracking_updates
 from notifications.checks import file_backend_in_production
 from tests.plugins.notifications import drain, recent
+from tests.settings_probe import settings_under
 
 pytestmark = pytest.mark.usefixtures("anymail_test_backend")
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -92,27 +86,8 @@ def test_file_backend_outside_debug_warns(settings):
 
 
 def test_email_url_configures_smtp():
-    code = (
-        "import django, json; django.setup(); from django.conf import settings as s; "
-        "print(json.dumps([s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS]))"
+    out = settings_under(
+        "[s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS]",
+        EMAIL_URL="smtp+tls://mailer:s3cret@smtp.example.com:587",
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "integration_server.settings",
-        "EMAIL_URL": "smtp+tls://mailer:s3cret@smtp.example.com:587",
-        "DEBUG": "true",
-    }
-    out = (
-        subprocess.run(  # noqa: S603 - our own interpreter and code
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    assert out == '["django.core.mail.backends.smtp.EmailBackend", "smtp.example.com", 587, "mailer", true]'
+    assert out == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.com", 587, "mailer", True]

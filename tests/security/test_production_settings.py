@@ -3,36 +3,16 @@ https, and /healthz tells nothing but its status without the detail token."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.settings_probe import settings_under
+
 NAMES = ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT"]
 
 
 def _settings_under(**environment) -> dict:
-    code = (
-        "import django, json; django.setup(); from django.conf import settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {NAMES!r}}}))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECURE_")}
-    env.update(DJANGO_SETTINGS_MODULE="integration_server.settings", DEBUG="true", **environment)
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return settings_under(f"{{n: getattr(s, n) for n in {NAMES!r}}}", without_prefix="SECURE_", **environment)
 
 
 def test_security_settings_follow_the_environment():
